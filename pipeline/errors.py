@@ -1,0 +1,114 @@
+"""One tree of exceptions for justif, each with a stable code and a French message.
+
+Bad input is an outcome, not a bug: intake and reading raise a `PieceError`
+subclass, and the edge (CLI, flow, API) turns it into an `unreadable` piece with
+`error = {code, message}`. Anything else that escapes is a bug and fails loudly.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+
+class JustifError(Exception):
+    """Base of every error justif raises on purpose."""
+
+    code: ClassVar[str] = "JUSTIF_ERROR"
+
+    def __init__(self, message_fr: str, *, detail: str | None = None) -> None:
+        super().__init__(message_fr)
+        self.message_fr = message_fr
+        # English, for operators' logs; must never contain document content.
+        self.detail = detail
+
+    def export(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message_fr}
+
+
+class ConfigurationError(JustifError):
+    code = "CONFIGURATION_ERROR"
+
+
+class StorageError(JustifError):
+    """The object store failed (network, permissions, missing object)."""
+
+    code = "STORAGE_ERROR"
+
+
+class ObjectNotFound(StorageError):
+    code = "OBJECT_NOT_FOUND"
+
+
+class PieceError(JustifError):
+    """A piece cannot be read; its `code` is stable and documented in docs/errors.md."""
+
+    code = "PIECE_ERROR"
+
+
+class EmptyFile(PieceError):
+    code = "EMPTY_FILE"
+
+
+class UnsupportedType(PieceError):
+    code = "UNSUPPORTED_TYPE"
+
+
+class FileTooLarge(PieceError):
+    code = "FILE_TOO_LARGE"
+
+
+class TooManyPages(PieceError):
+    code = "TOO_MANY_PAGES"
+
+
+class TooManyPixels(PieceError):
+    code = "TOO_MANY_PIXELS"
+
+
+class EncryptedFile(PieceError):
+    code = "ENCRYPTED_FILE"
+
+
+class ActiveContent(PieceError):
+    code = "ACTIVE_CONTENT"
+
+
+class CorruptFile(PieceError):
+    code = "CORRUPT_FILE"
+
+
+class ParseTimeout(PieceError):
+    code = "PARSE_TIMEOUT"
+
+
+class ParseMemoryExceeded(PieceError):
+    code = "PARSE_MEMORY"
+
+
+class ParseCrashed(PieceError):
+    code = "PARSE_CRASHED"
+
+
+class OcrUnavailable(JustifError):
+    """Tesseract or one of its languages is missing: an installation problem, not bad input."""
+
+    code = "OCR_UNAVAILABLE"
+
+
+PIECE_ERRORS: dict[str, type[PieceError]] = {
+    cls.code: cls
+    for cls in (
+        PieceError,
+        EmptyFile,
+        UnsupportedType,
+        FileTooLarge,
+        TooManyPages,
+        TooManyPixels,
+        EncryptedFile,
+        ActiveContent,
+        CorruptFile,
+        ParseTimeout,
+        ParseMemoryExceeded,
+        ParseCrashed,
+    )
+}
