@@ -1,0 +1,1 @@
+"""Session fixture starting a real S3 server (SeaweedFS `weed mini`). Owned by the storage work."""
