@@ -29,6 +29,12 @@ class ConfigurationError(JustifError):
     code = "CONFIGURATION_ERROR"
 
 
+class ProcedureError(ConfigurationError):
+    """A procedure file is invalid; the message names the file, the line and the problem."""
+
+    code = "PROCEDURE_ERROR"
+
+
 class StorageError(JustifError):
     """The object store failed (network, permissions, missing object)."""
 
