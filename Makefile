@@ -1,0 +1,62 @@
+# justif — two commands on a fresh Debian 12 machine:
+#   make demo   install everything, then check sample dossiers on embedded defaults
+#   make test   install everything, then run the whole test suite
+# Both are idempotent: a second run skips what is already installed.
+
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+PY := $(VENV)/bin/python
+# System packages: OCR engine and languages, fonts for the document generator.
+APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd \
+	fonts-dejavu-core fonts-liberation
+INSTALLED := $(VENV)/.installed
+
+export OMP_THREAD_LIMIT ?= 1
+export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
+export PREFECT_SERVER_LOGGING_LEVEL ?= CRITICAL
+export PREFECT_LOGGING_LEVEL ?= WARNING
+export DO_NOT_TRACK ?= 1
+
+.PHONY: install system-deps demo test lint format bench clean
+
+install: system-deps $(INSTALLED)
+
+system-deps:
+	@missing=""; for p in $(APT_PACKAGES); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q "ok installed" || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "Installing system packages:$$missing"; \
+		if [ "$$(id -u)" -ne 0 ]; then SUDO=sudo; else SUDO=; fi; \
+		$$SUDO apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $$missing >/dev/null; \
+	fi
+
+$(INSTALLED): pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
+	$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v -e "is ignored" -e "^ *$$" || true
+	$(PY) -c "import justif, pipeline, flows, classifiers, cv2, pytesseract, prefect"
+	@touch $@
+
+demo: install
+	$(VENV)/bin/justif demo
+
+test: install
+	$(VENV)/bin/pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+bench: install
+	$(PY) -m bench.reading
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info
