@@ -4,6 +4,7 @@
 # Both are idempotent: a second run skips what is already installed.
 
 SHELL := /bin/bash
+.SHELLFLAGS := -eo pipefail -c
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
@@ -35,8 +36,8 @@ system-deps:
 
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
-	$(PY) -m pip install -q --upgrade pip 2>&1 | grep -v "is ignored" || true
-	$(PY) -m pip install -q -e '.[dev]' 2>&1 | grep -v -e "is ignored" -e "^ *$$" || true
+	$(PY) -m pip install -q --upgrade pip 2>&1 | { grep -v "is ignored" || true; }
+	$(PY) -m pip install -q -e '.[dev]' 2>&1 | { grep -v -e "is ignored" -e "^ *$$" || true; }
 	$(PY) -c "import justif, pipeline, flows, classifiers, cv2, pytesseract, prefect"
 	@touch $@
 
