@@ -35,6 +35,12 @@ class ProcedureError(ConfigurationError):
     code = "PROCEDURE_ERROR"
 
 
+class InvalidApplicant(JustifError):
+    """The applicant identity sent with a dossier is malformed (a backend error, not a piece)."""
+
+    code = "INVALID_APPLICANT"
+
+
 class StorageError(JustifError):
     """The object store failed (network, permissions, missing object)."""
 
