@@ -1,0 +1,624 @@
+"""Find, parse and verify machine-readable zones (MRZ) of identity documents.
+
+Formats: ICAO 9303 TD1 (3 x 30: French identity card since 2021, residence
+permits), TD2 (2 x 36), TD3 (2 x 44: passports), and the French identity card
+issued until 2021 (2 x 36, its own layout, see `_parse_fr_cni_old`).
+
+OCR output is noisy, so lines are repaired before parsing: spaces dropped,
+'«' read for '<', fillers read as 'K', and O/0, I/1, S/5... confusions undone
+by the kind of field a character sits in (digits or letters). Every check digit
+is verified and reported; a repair can never make a wrong check digit pass
+because check digits themselves are only read, never guessed.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from pipeline.fields import Evidence, ExtractedField, FieldName
+from pipeline.types import Box, PageReading, TextSource
+
+
+class MrzFormat(StrEnum):
+    TD1 = "td1"
+    TD2 = "td2"
+    TD3 = "td3"
+    FR_CNI_OLD = "fr_cni_old"
+
+
+MRZ_CHARSET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+_LINE_LENGTHS = {30: MrzFormat.TD1, 36: MrzFormat.TD2, 44: MrzFormat.TD3}
+_LINE_COUNTS = {MrzFormat.TD1: 3, MrzFormat.TD2: 2, MrzFormat.TD3: 2, MrzFormat.FR_CNI_OLD: 2}
+# How far an OCR'd line may miss its nominal length and still be repaired.
+_LENGTH_TOLERANCE = 3
+
+
+# --- check digits -----------------------------------------------------------
+
+
+def _char_value(char: str) -> int:
+    if char.isdigit():
+        return int(char)
+    if "A" <= char <= "Z":
+        return ord(char) - ord("A") + 10
+    if char == "<":
+        return 0
+    raise ValueError(f"not an MRZ character: {char!r}")
+
+
+def check_digit(text: str) -> int:
+    """ICAO 9303 check digit: weights 7, 3, 1 repeated, sum modulo 10."""
+    weights = (7, 3, 1)
+    return sum(_char_value(c) * weights[i % 3] for i, c in enumerate(text)) % 10
+
+
+def _check_passes(text: str, digit: str) -> bool:
+    # An empty optional field may carry '<' as its check digit (ICAO 9303-3 §4.9).
+    if digit == "<":
+        return set(text) <= {"<"}
+    return digit.isdigit() and check_digit(text) == int(digit)
+
+
+# --- OCR repair -------------------------------------------------------------
+
+# Field masks per line: A = letters (or '<'), N = digits (or '<'), X = either.
+_MASKS: dict[MrzFormat, tuple[str, ...]] = {
+    MrzFormat.TD1: (
+        "AAAAA" + "X" * 9 + "N" + "X" * 15,
+        "NNNNNNNA" + "NNNNNNN" + "AAA" + "X" * 11 + "N",
+        "A" * 30,
+    ),
+    MrzFormat.TD2: (
+        "A" * 36,
+        "X" * 9 + "N" + "AAA" + "NNNNNNN" + "A" + "NNNNNNN" + "X" * 7 + "N",
+    ),
+    MrzFormat.TD3: (
+        "A" * 44,
+        "X" * 9 + "N" + "AAA" + "NNNNNNN" + "A" + "NNNNNNN" + "X" * 14 + "NN",
+    ),
+    MrzFormat.FR_CNI_OLD: (
+        "A" * 30 + "X" * 6,
+        "NNNN" + "XXX" + "NNNNN" + "N" + "A" * 14 + "NNNNNNN" + "A" + "N",
+    ),
+}
+_TO_DIGIT = str.maketrans(
+    {"O": "0", "Q": "0", "D": "0", "I": "1", "L": "1", "Z": "2", "S": "5", "B": "8", "G": "6"}
+)
+_TO_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6": "G", "4": "A"})
+_FILLER_LOOKALIKES = str.maketrans({"«": "<", "‹": "<", "(": "<", "[": "<", "{": "<"})
+
+
+def clean_line(raw: str) -> str:
+    """Upper-case, '<' look-alikes mapped, everything outside the MRZ charset dropped."""
+    text = raw.upper().translate(_FILLER_LOOKALIKES)
+    return "".join(c for c in text if c in MRZ_CHARSET)
+
+
+def _fit_length(line: str, length: int) -> str:
+    """Bring a line to its nominal length by growing or shrinking its longest run of fillers.
+
+    OCR most often adds or drops a '<' inside long filler runs, which carry no data.
+    """
+    while len(line) != length:
+        runs = list(re.finditer(r"<+", line))
+        if not runs:
+            return line[:length].ljust(length, "<")
+        longest = max(runs, key=lambda m: (len(m.group()), m.start()))
+        if len(line) < length:
+            line = line[: longest.end()] + "<" + line[longest.end() :]
+        else:
+            line = line[: longest.start()] + line[longest.start() + 1 :]
+    return line
+
+
+def _length_variants(line: str, length: int) -> list[str]:
+    """Ways to bring a line to `length`: via its filler runs, or by cutting/padding either end.
+
+    OCR adds or drops a '<' inside filler runs, drops trailing fillers, or adds a
+    stray character at an edge; which one happened is decided later by the check digits.
+    """
+    variants = [_fit_length(line, length), line[:length].ljust(length, "<")]
+    if len(line) > length:
+        variants.append(line[len(line) - length :])
+    return list(dict.fromkeys(variants))
+
+
+def _fix_fillers_read_as_k(line: str, mask: str) -> str:
+    """In letter fields, a 'K' that only touches fillers (or the line end) is a misread '<'."""
+    chars = list(line)
+    changed = True
+    while changed:
+        changed = False
+        for i, char in enumerate(chars):
+            if char != "K" or mask[i] != "A":
+                continue
+            left = chars[i - 1] if i > 0 else "<"
+            right = chars[i + 1] if i + 1 < len(chars) else "<"
+            if left in "<K" and right in "<K" and (left == "<" or right == "<"):
+                chars[i] = "<"
+                changed = True
+    fixed = "".join(chars)
+    # A run of 3+ 'K' reaching the end of a letter field is fillers read as 'K'.
+    tail = re.search(r"K{3,}$", fixed)
+    if tail and set(mask[tail.start() :]) == {"A"}:
+        fixed = fixed[: tail.start()] + "<" * len(tail.group())
+    return fixed
+
+
+def _apply_mask(line: str, mask: str) -> str:
+    out = []
+    for char, kind in zip(line, mask, strict=True):
+        if kind == "N":
+            out.append(char.translate(_TO_DIGIT))
+        elif kind == "A":
+            out.append(char.translate(_TO_LETTER))
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def repair_lines(lines: list[str], fmt: MrzFormat) -> list[list[str]]:
+    """Candidate repairs of OCR'd lines of a known format, one list of lines per candidate."""
+    per_line = []
+    for line, mask in zip(lines, _MASKS[fmt], strict=True):
+        per_line.append(
+            [
+                _apply_mask(_fix_fillers_read_as_k(fitted, mask), mask)
+                for fitted in _length_variants(clean_line(line), len(mask))
+            ]
+        )
+    return [list(combo) for combo in itertools.product(*per_line)]
+
+
+# Characters OCR confuses inside alphanumeric fields (document numbers), both ways.
+_AMBIGUOUS = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8",
+              "2": "Z", "Z": "2", "6": "G", "G": "6"}  # fmt: skip
+
+
+def disambiguate(field: str, digit: str, *, max_changes: int = 2) -> str:
+    """The field itself if its check digit passes, else the unique look-alike variant that passes.
+
+    Only used for alphanumeric fields (document numbers) where the position does
+    not tell a letter from a digit; the check digit, read as is, decides. If no
+    variant or several variants with the same number of changes pass, the field is
+    returned unchanged and its check fails.
+    """
+    if _check_passes(field, digit):
+        return field
+    positions = [i for i, c in enumerate(field) if c in _AMBIGUOUS]
+    for changes in range(1, max_changes + 1):
+        passing = []
+        for chosen in itertools.combinations(positions, changes):
+            chars = list(field)
+            for i in chosen:
+                chars[i] = _AMBIGUOUS[chars[i]]
+            variant = "".join(chars)
+            if _check_passes(variant, digit):
+                passing.append(variant)
+        if len(passing) == 1:
+            return passing[0]
+        if passing:
+            return field
+    return field
+
+
+# --- result model -----------------------------------------------------------
+
+
+class MrzReading(BaseModel):
+    """What an MRZ says, and whether its check digits agree."""
+
+    format: MrzFormat
+    lines: list[str]
+    document_code: str
+    issuing_country: str
+    surname: str
+    given_names: str
+    document_number: str
+    nationality: str
+    birth_date: str | None  # ISO; None if the digits are not a date
+    sex: str  # M, F or X (unspecified)
+    expiry_date: str | None  # ISO
+    expiry_estimated: bool = False  # old French card: derived from the issue month, see docs
+    issue_date: str | None = None  # ISO, first day of the month (old French card only)
+    optional_data: str = ""
+    checks: dict[str, bool] = Field(default_factory=dict)
+
+    @property
+    def dates_valid(self) -> bool:
+        return self.birth_date is not None and self.expiry_date is not None
+
+    @property
+    def valid(self) -> bool:
+        """Every check digit passes and the dates are real dates."""
+        return all(self.checks.values()) and self.dates_valid
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return [name for name, passed in self.checks.items() if not passed]
+
+    def to_fields(self, *, page: int | None = None, box: Box | None = None) -> list[ExtractedField]:
+        """Fields with MRZ evidence; confidence 1.0 only when every check digit passes."""
+        confidence = 1.0 if self.valid else 0.5
+        raw = "\n".join(self.lines)
+        values: list[tuple[FieldName, str | None]] = [
+            (FieldName.MRZ, raw),
+            (FieldName.LAST_NAME, self.surname),
+            (FieldName.FIRST_NAMES, self.given_names),
+            (FieldName.DOCUMENT_NUMBER, self.document_number),
+            (FieldName.NATIONALITY, self.nationality),
+            (FieldName.BIRTH_DATE, self.birth_date),
+            (FieldName.SEX, self.sex),
+            (FieldName.EXPIRY_DATE, self.expiry_date),
+            (FieldName.ISSUE_DATE, self.issue_date),
+            (FieldName.ISSUER, self.issuing_country),
+        ]
+        evidence = Evidence(page=page, box=box, source=TextSource.MRZ, confidence=confidence)
+        return [
+            ExtractedField(name=name, value=value, evidence=evidence.model_copy())
+            for name, value in values
+            if value
+        ]
+
+
+# --- dates ------------------------------------------------------------------
+
+
+def _parse_yymmdd(text: str, century_for: Callable[[int], int]) -> date | None:
+    if not text.isdigit() or len(text) != 6:
+        return None
+    yy, month, day = int(text[:2]), int(text[2:4]), int(text[4:6])
+    try:
+        return date(century_for(yy) + yy, month, day)
+    except ValueError:
+        return None
+
+
+def birth_date_from_mrz(text: str, as_of: date) -> date | None:
+    """Two-digit year: the most recent century that puts the birth date in the past."""
+
+    def century(yy: int) -> int:
+        base = as_of.year // 100 * 100
+        return base if base + yy <= as_of.year else base - 100
+
+    found = _parse_yymmdd(text, century)
+    if found is not None and found > as_of:
+        found = found.replace(year=found.year - 100)
+    return found
+
+
+def expiry_date_from_mrz(text: str, as_of: date) -> date | None:
+    """Two-digit year: the century that puts expiry at most 20 years ahead of `as_of`."""
+
+    def century(yy: int) -> int:
+        base = as_of.year // 100 * 100
+        return base if base + yy <= as_of.year + 20 else base - 100
+
+    return _parse_yymmdd(text, century)
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None
+
+
+def _add_years_end_of_month(start: date, years: int) -> date:
+    year = start.year + years
+    return date(year, start.month, calendar.monthrange(year, start.month)[1])
+
+
+# --- parsers ----------------------------------------------------------------
+
+
+def _names(field: str) -> tuple[str, str]:
+    """(surname, given names); the given names end at the next '<<', whatever noise follows."""
+    surname, _, rest = field.strip("<").partition("<<")
+    given = rest.split("<<", 1)[0]
+    return _words(surname), _words(given)
+
+
+def _words(field: str) -> str:
+    return " ".join(part for part in field.split("<") if part)
+
+
+def _sex(char: str) -> str:
+    return char if char in ("M", "F") else "X"
+
+
+def _document_number_td1(line1: str) -> tuple[str, str, str]:
+    """(number, its check digit, optional data) of TD1 line 1, with the long-number extension.
+
+    ICAO 9303-5: a number longer than 9 characters puts '<' in the check position
+    and continues in the optional field, ended by its check digit and a '<'.
+    """
+    if line1[14] != "<":
+        return line1[5:14], line1[14], line1[15:30]
+    rest = line1[15:30].split("<", 1)[0]
+    if not rest:
+        return line1[5:14], line1[14], line1[15:30]
+    return line1[5:14] + rest[:-1], rest[-1], line1[15 + len(rest) + 1 : 30]
+
+
+def _parse_td1(lines: list[str], as_of: date) -> MrzReading:
+    line1, line2, line3 = lines
+    if line1[14] != "<":
+        line1 = line1[:5] + disambiguate(line1[5:14], line1[14]) + line1[14:]
+        lines = [line1, line2, line3]
+    number, number_check, optional1 = _document_number_td1(line1)
+    surname, given = _names(line3)
+    composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
+    return MrzReading(
+        format=MrzFormat.TD1,
+        lines=lines,
+        document_code=line1[0:2].strip("<"),
+        issuing_country=line1[2:5].strip("<"),
+        surname=surname,
+        given_names=given,
+        document_number=number.strip("<"),
+        nationality=line2[15:18].strip("<"),
+        birth_date=_iso(birth_date_from_mrz(line2[0:6], as_of)),
+        sex=_sex(line2[7]),
+        expiry_date=_iso(expiry_date_from_mrz(line2[8:14], as_of)),
+        optional_data=(optional1 + line2[18:29]).strip("<"),
+        checks={
+            "document_number": _check_passes(number, number_check),
+            "birth_date": _check_passes(line2[0:6], line2[6]),
+            "expiry_date": _check_passes(line2[8:14], line2[14]),
+            "composite": _check_passes(composite, line2[29]),
+        },
+    )
+
+
+def _parse_td2_td3(lines: list[str], as_of: date, fmt: MrzFormat) -> MrzReading:
+    line1, line2 = lines
+    line2 = disambiguate(line2[0:9], line2[9]) + line2[9:]
+    lines = [line1, line2]
+    surname, given = _names(line1[5:])
+    optional_end = 35 if fmt is MrzFormat.TD2 else 42
+    checks = {
+        "document_number": _check_passes(line2[0:9], line2[9]),
+        "birth_date": _check_passes(line2[13:19], line2[19]),
+        "expiry_date": _check_passes(line2[21:27], line2[27]),
+    }
+    if fmt is MrzFormat.TD3:
+        checks["personal_number"] = _check_passes(line2[28:42], line2[42])
+    checks["composite"] = _check_passes(
+        line2[0:10] + line2[13:20] + line2[21 : len(line2) - 1], line2[-1]
+    )
+    return MrzReading(
+        format=fmt,
+        lines=lines,
+        document_code=line1[0:2].strip("<"),
+        issuing_country=line1[2:5].strip("<"),
+        surname=surname,
+        given_names=given,
+        document_number=line2[0:9].strip("<"),
+        nationality=line2[10:13].strip("<"),
+        birth_date=_iso(birth_date_from_mrz(line2[13:19], as_of)),
+        sex=_sex(line2[20]),
+        expiry_date=_iso(expiry_date_from_mrz(line2[21:27], as_of)),
+        optional_data=line2[28:optional_end].strip("<"),
+        checks=checks,
+    )
+
+
+def fr_cni_old_expiry(issue_month: date, birth: date | None) -> date:
+    """Expiry of a French identity card of the old format, from its issue month.
+
+    Validity is 10 years. Décret 2013-1188 extended it to 15 years for cards
+    issued from 2004-01-02 to 2013-12-31 to people who were adults at issue. The
+    MRZ only carries the issue year and month, so the result is the last day of
+    the month 10 (or 15) years later: in the holder's favour, never a day early.
+    Issue-month ambiguity for January 2004 is resolved in the holder's favour too.
+    """
+    extended_window = date(2004, 1, 1) <= issue_month <= date(2013, 12, 1)
+    adult = birth is not None and _age_on(birth, issue_month) >= 18
+    years = 15 if extended_window and adult else 10
+    return _add_years_end_of_month(issue_month, years)
+
+
+def _age_on(birth: date, day: date) -> int:
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
+def _issue_month_fr_cni_old(card_number: str, as_of: date) -> date | None:
+    yymm = card_number[0:4]
+    if not yymm.isdigit() or not 1 <= int(yymm[2:]) <= 12:
+        return None
+    yy = int(yymm[:2])
+    base = as_of.year // 100 * 100
+    year = base + yy if base + yy <= as_of.year else base - 100 + yy
+    return date(year, int(yymm[2:]), 1)
+
+
+def _parse_fr_cni_old(lines: list[str], as_of: date) -> MrzReading:
+    """French identity card 1988-2021 (2 x 36).
+
+    Line 1: 'ID' + 'FRA' + surname (25) + department and office code (6).
+    Line 2: card number (12: YYMM of issue, department (3), office and sequence (5)),
+    its check digit, given names (14), birth date YYMMDD and check digit, sex, and
+    a final check digit over line 1 and the first 35 characters of line 2.
+    """
+    line1, line2 = lines
+    card_number = line2[0:12]
+    birth = birth_date_from_mrz(line2[27:33], as_of)
+    issue_month = _issue_month_fr_cni_old(card_number, as_of)
+    expiry = fr_cni_old_expiry(issue_month, birth) if issue_month else None
+    return MrzReading(
+        format=MrzFormat.FR_CNI_OLD,
+        lines=lines,
+        document_code=line1[0:2],
+        issuing_country=line1[2:5],
+        surname=_words(line1[5:30]),
+        given_names=" ".join(_words(name) for name in line2[13:27].split("<<") if name),
+        document_number=card_number,
+        nationality="FRA",
+        birth_date=_iso(birth),
+        sex=_sex(line2[34]),
+        expiry_date=_iso(expiry),
+        expiry_estimated=True,
+        issue_date=_iso(issue_month),
+        optional_data=line1[30:36].strip("<"),
+        checks={
+            "document_number": _check_passes(card_number, line2[12]),
+            "birth_date": _check_passes(line2[27:33], line2[33]),
+            "composite": _check_passes(line1 + line2[0:35], line2[35]),
+        },
+    )
+
+
+def parse_mrz(lines: list[str], *, as_of: date) -> MrzReading:
+    """Parse 2 or 3 MRZ lines (raw OCR text is fine), guessing the format from their lengths.
+
+    Among the candidate repairs of the lines, the one whose check digits agree best
+    wins. Raises ValueError when the lines fit no known layout.
+    """
+    cleaned = [clean_line(line) for line in lines if clean_line(line)]
+    fmt = _guess_format(cleaned)
+    if fmt is None:
+        raise ValueError("lines do not fit any MRZ layout")
+    formats = [fmt]
+    if fmt is MrzFormat.TD2 and cleaned[0].startswith("IDFRA"):
+        formats.insert(0, MrzFormat.FR_CNI_OLD)
+    readings = [
+        _parse_as(candidate, f, as_of) for f in formats for candidate in repair_lines(cleaned, f)
+    ]
+    return max(readings, key=_score)
+
+
+def _score(reading: MrzReading) -> tuple[bool, int]:
+    return reading.valid, sum(reading.checks.values())
+
+
+def _parse_as(lines: list[str], fmt: MrzFormat, as_of: date) -> MrzReading:
+    if fmt is MrzFormat.TD1:
+        return _parse_td1(lines, as_of)
+    if fmt is MrzFormat.FR_CNI_OLD:
+        return _parse_fr_cni_old(lines, as_of)
+    return _parse_td2_td3(lines, as_of, fmt)
+
+
+def _nominal_length(line: str) -> int | None:
+    for length in _LINE_LENGTHS:
+        if abs(len(line) - length) <= _LENGTH_TOLERANCE:
+            return length
+    return None
+
+
+def _compatible(line: str, length: int) -> bool:
+    """Near `length`, or shorter but ending in fillers (OCR drops trailing '<' runs)."""
+    near = abs(len(line) - length) <= _LENGTH_TOLERANCE
+    truncated = line.endswith("<") and length * 0.5 <= len(line) < length
+    return near or truncated
+
+
+def _group_length(lines: list[str]) -> int | None:
+    """The nominal length every line of a group is compatible with, preferring the longest."""
+    nominal = {n for n in (_nominal_length(line) for line in lines) if n is not None}
+    for length in sorted(nominal, reverse=True):
+        if all(_compatible(line, length) for line in lines):
+            return length
+    return None
+
+
+def _guess_format(lines: list[str]) -> MrzFormat | None:
+    length = _group_length(lines)
+    if length is None:
+        return None
+    fmt = _LINE_LENGTHS[length]
+    return fmt if len(lines) == _LINE_COUNTS[fmt] else None
+
+
+# --- finding the MRZ in page text ---------------------------------------------
+
+
+def _looks_like_mrz_line(raw: str) -> str | None:
+    """The cleaned line if `raw` plausibly is an MRZ line, else None."""
+    squeezed = "".join(raw.split()).upper().translate(_FILLER_LOOKALIKES)
+    if not squeezed:
+        return None
+    in_charset = sum(c in MRZ_CHARSET for c in squeezed) / len(squeezed)
+    cleaned = clean_line(squeezed)
+    # Fillers are what tells an MRZ line from a line of capitals; 'K' stands in for them
+    # when OCR misreads, so it counts towards the filler evidence too.
+    filler_like = cleaned.count("<") + len(re.findall(r"KK", cleaned))
+    fits = any(_compatible(cleaned, length) for length in _LINE_LENGTHS)
+    if in_charset < 0.9 or filler_like < 1 or not fits:
+        return None
+    return cleaned
+
+
+@dataclass(frozen=True)
+class MrzCandidate:
+    lines: list[str]
+    first_line_index: int  # index in the text's lines, for locating it
+
+
+def find_mrz_candidates(text: str) -> list[MrzCandidate]:
+    """Groups of consecutive MRZ-looking lines with the same nominal length and a valid count.
+
+    Blank lines are skipped: OCR often leaves them between MRZ lines.
+    """
+    found: list[MrzCandidate] = []
+    run: list[tuple[int, str]] = []
+    for index, raw in enumerate(text.splitlines()):
+        if not raw.strip():
+            continue
+        cleaned = _looks_like_mrz_line(raw)
+        if cleaned is not None and run and _group_length([run[-1][1], cleaned]) is not None:
+            run.append((index, cleaned))
+            continue
+        found.extend(_candidates_in_run(run))
+        run = [(index, cleaned)] if cleaned is not None else []
+    found.extend(_candidates_in_run(run))
+    return found
+
+
+def _candidates_in_run(run: list[tuple[int, str]]) -> list[MrzCandidate]:
+    """The last 2 or 3 lines of a run (an MRZ ends its block) that form a known layout."""
+    found = []
+    for count in (3, 2):
+        tail = run[-count:]
+        if len(tail) == count and _guess_format([line for _, line in tail]) is not None:
+            found.append(
+                MrzCandidate(lines=[line for _, line in tail], first_line_index=tail[0][0])
+            )
+    return found
+
+
+def find_mrz(text: str, *, as_of: date) -> MrzReading | None:
+    """The best MRZ in a page's text: valid ones first, then the one with most passing checks."""
+    readings = []
+    for candidate in find_mrz_candidates(text):
+        try:
+            readings.append(parse_mrz(candidate.lines, as_of=as_of))
+        except ValueError:
+            continue
+    if not readings:
+        return None
+    return max(readings, key=lambda r: (r.valid, sum(r.checks.values())))
+
+
+def find_mrz_in_page(page: PageReading, *, as_of: date) -> MrzReading | None:
+    """`find_mrz` over one page's text (OCR or text layer)."""
+    return find_mrz(page.text, as_of=as_of)
+
+
+def mrz_box(page: PageReading) -> Box | None:
+    """Union of the boxes of the page's words that look like MRZ fragments (fillers inside)."""
+    boxes = [w.box for w in page.words if "<" in clean_line(w.text) and len(w.text) >= 5]
+    if not boxes:
+        return None
+    return Box(
+        x0=min(b.x0 for b in boxes),
+        y0=min(b.y0 for b in boxes),
+        x1=max(b.x1 for b in boxes),
+        y1=max(b.y1 for b in boxes),
+    )
