@@ -1,0 +1,178 @@
+"""Tesseract, behind one door: the only module that imports pytesseract.
+
+One `image_to_data` call per page gives both the text and the word boxes; the
+text lines are rebuilt from tesseract's block/paragraph/line numbers.
+
+Tesseract's own OpenMP threading is slower than one thread per process on small
+machines (ENVIRONMENT.md: 5.4 s vs 3.3 s per page on 2 cores), and justif
+parallelises over pages instead. pytesseract starts tesseract with this
+process's `os.environ` and offers no way to pass another environment, so the
+limit is set here, at import, unless the operator already chose a value.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import cv2
+import numpy as np
+import pytesseract
+
+from pipeline.errors import OcrUnavailable
+from pipeline.types import Box, Word
+
+os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
+# Bump when anything that changes the text read from the same page changes
+# (preprocessing, psm, thresholds): it is part of the page cache key.
+READING_VERSION = "1"
+
+DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
+OCR_TIMEOUT_S = 120
+_MISSING_LANGUAGE = re.compile(r"Failed loading language|Error opening data file")
+
+
+class OcrResult(NamedTuple):
+    text: str
+    words: list[Word]
+    confidence: float  # mean word confidence, 0..1; 0 when no word was read
+
+
+class Orientation(NamedTuple):
+    rotate_deg: int  # clockwise rotation that makes the page upright: 0, 90, 180 or 270
+    confidence: float  # tesseract's orientation confidence (unbounded, >2 is fairly sure)
+
+
+def ocr_page(
+    image: np.ndarray,
+    languages: str = "fra+eng",
+    psm: int = DEFAULT_PSM,
+    *,
+    timeout_s: float = OCR_TIMEOUT_S,
+) -> OcrResult:
+    """Read a greyscale or binary page image: text with lines, words with relative boxes."""
+    data = _run_tesseract(
+        "data", image, languages=languages, config=f"--psm {psm}", timeout_s=timeout_s
+    )
+    height, width = image.shape[:2]
+    return _result_from_data(data, width=width, height=height)
+
+
+def detect_orientation(image: np.ndarray, *, timeout_s: float = OCR_TIMEOUT_S) -> Orientation:
+    """Orientation of the page by tesseract's OSD; (0, 0.0) when it cannot tell."""
+    try:
+        osd = _run_tesseract("osd", image, languages="osd", config="", timeout_s=timeout_s)
+    except pytesseract.TesseractError:
+        # OSD refuses pages with too few characters: nothing to rotate then.
+        return Orientation(0, 0.0)
+    return Orientation(int(osd.get("rotate", 0)) % 360, float(osd.get("orientation_conf", 0.0)))
+
+
+@functools.cache
+def engine_version() -> str:
+    """Tesseract version, its languages and justif's reading version: the page cache key."""
+    try:
+        version = str(pytesseract.get_tesseract_version())
+        languages = "+".join(sorted(pytesseract.get_languages(config="")))
+    except pytesseract.TesseractNotFoundError as e:
+        raise _unavailable("tesseract is not installed") from e
+    return f"tesseract-{version}/{languages}/justif-read-{READING_VERSION}"
+
+
+def _run_tesseract(
+    kind: str, image: np.ndarray, *, languages: str, config: str, timeout_s: float
+) -> dict[str, Any]:
+    # An uncompressed PGM is much cheaper to write than pytesseract's default PNG.
+    with tempfile.TemporaryDirectory(prefix="justif-ocr-") as folder:
+        path = Path(folder) / "page.pgm"
+        if not cv2.imwrite(str(path), _as_grey(image)):
+            raise RuntimeError("could not write the page image for tesseract")
+        try:
+            if kind == "osd":
+                return dict(
+                    pytesseract.image_to_osd(
+                        str(path), output_type=pytesseract.Output.DICT, timeout=timeout_s
+                    )
+                )
+            return dict(
+                pytesseract.image_to_data(
+                    str(path),
+                    lang=languages,
+                    config=config,
+                    output_type=pytesseract.Output.DICT,
+                    timeout=timeout_s,
+                )
+            )
+        except pytesseract.TesseractNotFoundError as e:
+            raise _unavailable("tesseract is not installed") from e
+        except pytesseract.TesseractError as e:
+            if _MISSING_LANGUAGE.search(str(e.message)):
+                raise _unavailable(f"tesseract language data missing for {languages}") from e
+            raise
+
+
+def _as_grey(image: np.ndarray) -> np.ndarray:
+    if image.ndim == 2:
+        return image
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)
+
+
+def _unavailable(detail: str) -> OcrUnavailable:
+    return OcrUnavailable(
+        "La lecture automatique des documents scannés est momentanément indisponible.",
+        detail=detail,
+    )
+
+
+def _result_from_data(data: dict[str, Sequence[Any]], *, width: int, height: int) -> OcrResult:
+    words: list[Word] = []
+    lines: list[list[str]] = []
+    paragraph_breaks: set[int] = set()
+    current_line: tuple[int, int, int] | None = None
+    current_paragraph: tuple[int, int] | None = None
+    for i, raw_text in enumerate(data["text"]):
+        text = str(raw_text).strip()
+        confidence = float(data["conf"][i])
+        if not text or confidence < 0:
+            continue
+        block, paragraph, line = (
+            int(data["block_num"][i]),
+            int(data["par_num"][i]),
+            int(data["line_num"][i]),
+        )
+        if (block, paragraph, line) != current_line:
+            if current_paragraph is not None and (block, paragraph) != current_paragraph:
+                paragraph_breaks.add(len(lines))
+            current_line, current_paragraph = (block, paragraph, line), (block, paragraph)
+            lines.append([])
+        lines[-1].append(text)
+        words.append(_word(data, i, text, confidence, width=width, height=height))
+    rendered = [
+        ("\n" if n in paragraph_breaks else "") + " ".join(line) for n, line in enumerate(lines)
+    ]
+    mean = sum(word.confidence for word in words) / len(words) if words else 0.0
+    return OcrResult("\n".join(rendered), words, mean)
+
+
+def _word(
+    data: dict[str, Sequence[Any]], i: int, text: str, confidence: float, *, width: int, height: int
+) -> Word:
+    left, top = int(data["left"][i]), int(data["top"][i])
+    right, bottom = left + int(data["width"][i]), top + int(data["height"][i])
+    box = Box(
+        x0=_clamp(left / width),
+        y0=_clamp(top / height),
+        x1=_clamp(right / width),
+        y1=_clamp(bottom / height),
+    )
+    return Word(text=text, box=box, confidence=_clamp(confidence / 100.0))
+
+
+def _clamp(value: float) -> float:
+    return min(1.0, max(0.0, value))

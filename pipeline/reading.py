@@ -1,0 +1,204 @@
+"""Read every page of a file: its text layer when usable, else OCR; legibility of each page.
+
+Pages are read in parallel by a thread pool: tesseract is a subprocess, so
+threads overlap well, and each worker renders its own page just before
+reading it, so memory holds at most one page image per worker.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import time
+from collections.abc import Callable, Collection
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.legibility import measure_quality
+from pipeline.ocr import OcrResult, detect_orientation, ocr_page
+from pipeline.pages import (
+    IMAGE_KINDS,
+    PDFIUM_LOCK,
+    TEXT_KINDS,
+    PageImage,
+    load_image_frame,
+    open_pdf,
+    page_count,
+    read_text_document,
+    render_pdf_page,
+)
+from pipeline.preprocess import prepare_for_ocr, rotate_quadrant, to_grey
+from pipeline.textlayer import read_text_layer
+from pipeline.types import FileKind, PageReading, Quality, TextSource
+
+log = logging.getLogger(__name__)
+
+# Below this mean word confidence, or with fewer words than the ink suggests,
+# the page may be sideways or upside down: only then is OSD (costly) run.
+ORIENTATION_CHECK_CONFIDENCE = 0.75
+ORIENTATION_MIN_CONFIDENCE = 1.5  # tesseract's OSD orientation confidence
+# A born-digital page has vector text: it is given the sharpness of a clean
+# 300-dpi render instead of being rendered just to measure it.
+TEXT_LAYER_BLUR = 1000.0
+
+
+def read_pages(
+    path: Path,
+    kind: FileKind,
+    *,
+    languages: str = "fra+eng",
+    render_dpi: int = 300,
+    max_pixels: int = 80_000_000,
+    page_workers: int = 0,
+    skip_pages: Collection[int] = frozenset(),
+) -> list[PageReading]:
+    """Readings of every page not in `skip_pages`, in page order."""
+    if kind in TEXT_KINDS:
+        return [] if 1 in skip_pages else [read_text_file(path, kind)]
+    if kind is FileKind.PDF:
+        reader: Callable[[int], PageReading] = _PdfReader(path, languages, render_dpi, max_pixels)
+    elif kind in IMAGE_KINDS:
+        reader = _ImageReader(path, languages, max_pixels)
+    else:
+        raise ValueError(f"no reader for kind {kind}")
+    numbers = [n for n in range(1, page_count(path, kind) + 1) if n not in skip_pages]
+    workers = page_workers or os.cpu_count() or 1
+    try:
+        if workers == 1 or len(numbers) <= 1:
+            return [reader(n) for n in numbers]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="justif-page") as pool:
+            return list(pool.map(reader, numbers))
+    finally:
+        if isinstance(reader, _PdfReader):
+            reader.close()
+
+
+def read_text_document_pages(path: Path, kind: FileKind) -> list[PageReading]:
+    """A DOCX or text file read as its single page."""
+    return [read_text_file(path, kind)]
+
+
+def read_text_file(path: Path, kind: FileKind) -> PageReading:
+    """A DOCX or text file as one page: its text is exact, it has no image to measure."""
+    started = time.perf_counter()
+    text = read_text_document(path, kind)
+    quality = Quality(blur=TEXT_LAYER_BLUR, dpi=0.0, contrast=1.0, blank=not text.strip())
+    return PageReading(
+        n=1,
+        text_source=TextSource.TEXT_LAYER,
+        text=text,
+        confidence=1.0,
+        quality=quality,
+        width_px=0,
+        height_px=0,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def read_image(page: PageImage, languages: str) -> PageReading:
+    """OCR one page image: preprocess, read, and fix the orientation if the read is poor."""
+    started = time.perf_counter()
+    quality = measure_quality(page.image, page.dpi)
+    height, width = page.image.shape[:2]
+    if quality.blank:
+        result, rotation = OcrResult("", [], 0.0), 0.0
+    else:
+        result, rotation = ocr_upright(page.image, page.dpi, languages)
+    return PageReading(
+        n=page.n,
+        text_source=TextSource.OCR,
+        text=result.text,
+        words=result.words,
+        confidence=result.confidence,
+        quality=quality,
+        width_px=width,
+        height_px=height,
+        rotation_deg=rotation,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def ocr_upright(image: np.ndarray, dpi: float, languages: str) -> tuple[OcrResult, float]:
+    """OCR result and the rotation applied (quarter turns + deskew), in degrees."""
+    grey = to_grey(image)
+    prepared = prepare_for_ocr(grey, dpi)
+    result = ocr_page(prepared.image, languages)
+    if not needs_orientation_check(result):
+        return result, prepared.skew_deg
+    orientation = detect_orientation(prepared.image)
+    if orientation.rotate_deg == 0 or orientation.confidence < ORIENTATION_MIN_CONFIDENCE:
+        return result, prepared.skew_deg
+    turned = prepare_for_ocr(rotate_quadrant(grey, orientation.rotate_deg), dpi)
+    second = ocr_page(turned.image, languages)
+    if _weight(second) <= _weight(result):
+        return result, prepared.skew_deg
+    return second, float(orientation.rotate_deg) + turned.skew_deg
+
+
+def needs_orientation_check(result: OcrResult) -> bool:
+    return result.confidence < ORIENTATION_CHECK_CONFIDENCE or len(result.words) < 5
+
+
+def _weight(result: OcrResult) -> float:
+    """Confident words read: what makes one reading of a page better than another."""
+    return sum(word.confidence for word in result.words if len(word.text) > 1)
+
+
+class _PdfReader:
+    """Reads one PDF page by number; pdfium calls hold the lock, OCR runs outside it."""
+
+    def __init__(self, path: Path, languages: str, render_dpi: int, max_pixels: int) -> None:
+        self.path = path
+        self.languages = languages
+        self.render_dpi = render_dpi
+        self.max_pixels = max_pixels
+        with PDFIUM_LOCK:
+            self.document = open_pdf(path)
+
+    def close(self) -> None:
+        with PDFIUM_LOCK:
+            self.document.close()
+
+    def __call__(self, n: int) -> PageReading:
+        started = time.perf_counter()
+        with PDFIUM_LOCK:
+            page = self.document[n - 1]
+            try:
+                layer = read_text_layer(page)
+                width_pt, height_pt = page.get_size()
+            finally:
+                page.close()
+            if not layer.usable:
+                image = render_pdf_page(
+                    self.document, n, dpi=self.render_dpi, max_pixels=self.max_pixels
+                )
+        if not layer.usable:
+            log.debug("page %d: text layer %s, OCR", n, layer.verdict)
+            return read_image(image, self.languages)
+        scale = self.render_dpi / 72.0
+        return PageReading(
+            n=n,
+            text_source=TextSource.TEXT_LAYER,
+            text=layer.text,
+            words=layer.words,
+            confidence=1.0,
+            quality=Quality(
+                blur=TEXT_LAYER_BLUR, dpi=float(self.render_dpi), contrast=1.0, blank=False
+            ),
+            width_px=round(width_pt * scale),
+            height_px=round(height_pt * scale),
+            seconds=time.perf_counter() - started,
+        )
+
+
+class _ImageReader:
+    def __init__(self, path: Path, languages: str, max_pixels: int) -> None:
+        self.path = path
+        self.languages = languages
+        self.max_pixels = max_pixels
+
+    def __call__(self, n: int) -> PageReading:
+        page = load_image_frame(self.path, n, max_pixels=self.max_pixels)
+        return read_image(page, self.languages)
