@@ -151,7 +151,7 @@ def _find(needle: Sequence[str], hay: Sequence[str], ocr: bool) -> _Found | None
     else:
         best = _Found(frozenset(used), edits)
     # joined windows, with and without particles
-    targets = {"".join(needle), "".join(core)}
+    targets = {"".join(core), *_particle_suffixes(needle)}
     for start in range(len(hay)):
         for end in range(start + 1, min(start + _MAX_WINDOW, len(hay)) + 1):
             window = hay[start:end]
@@ -163,6 +163,16 @@ def _find(needle: Sequence[str], hay: Sequence[str], ocr: bool) -> _Found | None
                     if dist <= _allowed_edits(target, ocr) and (best is None or dist < best.edits):
                         best = _Found(frozenset(range(start, end)), dist)
     return best
+
+
+def _particle_suffixes(needle: Sequence[str]) -> set[str]:
+    """'de la fontaine' -> {'delafontaine', 'lafontaine', 'fontaine'}: particles optional."""
+    suffixes = set()
+    for i in range(len(needle)):
+        suffixes.add("".join(needle[i:]))
+        if needle[i] not in PARTICLES:
+            break
+    return suffixes
 
 
 def _best_token(word: str, hay: Sequence[str], used: set[int], ocr: bool) -> tuple[int, int] | None:
@@ -307,22 +317,32 @@ LEGAL_FORMS = frozenset(
         "the",
     }
 )
-COMPANY_MATCH_MIN = 92.0
-COMPANY_UNCERTAIN_MIN = 75.0
+COMPANY_UNCERTAIN_MIN = 90.0
 
 
 def company_tokens(name: str) -> list[str]:
     return [t for t in normalise(name).split() if t not in LEGAL_FORMS]
 
 
-def match_company(expected: str, read: str, *, ocr: bool = False) -> NameMatch:
-    """Compare company names, ignoring legal forms (SARL, SAS...), case, accents and punctuation."""
-    want, got = " ".join(company_tokens(expected)), " ".join(company_tokens(read))
+def _covered(words: Sequence[str], by: Sequence[str]) -> bool:
+    # one letter of slack on long words absorbs plurals and OCR slips ("conseil(s)")
+    return all(
+        any(Levenshtein.distance(w, b) <= (1 if len(w) >= 5 else 0) for b in by) for w in words
+    )
+
+
+def match_company(expected: str, read: str) -> NameMatch:
+    """Compare company names, ignoring legal forms (SARL, SAS...), case, accents and punctuation.
+
+    Every distinctive word must be on both sides: "Menuiserie Dubois" is not
+    "Menuiserie Durand" however close the strings are.
+    """
+    want, got = company_tokens(expected), company_tokens(read)
     if not want or not got:
         return NameMatch(verdict=NameVerdict.UNCERTAIN, score=0, reason="empty company name")
-    score = round(fuzz.token_sort_ratio(want, got), 1)
-    if score >= COMPANY_MATCH_MIN or want.replace(" ", "") == got.replace(" ", ""):
+    score = round(fuzz.token_sort_ratio(" ".join(want), " ".join(got)), 1)
+    if "".join(want) == "".join(got) or (_covered(want, got) and _covered(got, want)):
         return NameMatch(verdict=NameVerdict.MATCH, score=score, reason="company names agree")
-    if score >= COMPANY_UNCERTAIN_MIN or (ocr and score >= COMPANY_UNCERTAIN_MIN - 10):
+    if _covered(want, got) or _covered(got, want) or score >= COMPANY_UNCERTAIN_MIN:
         return NameMatch(verdict=NameVerdict.UNCERTAIN, score=score, reason="company names close")
     return NameMatch(verdict=NameVerdict.MISMATCH, score=score, reason="company names differ")

@@ -314,7 +314,7 @@ def holder_matches_applicant(
         return [field_missing(FieldName.ACCOUNT_HOLDER)]
     ocr = read_by_ocr(holder)
     if isinstance(applicant, CompanyApplicant):
-        result = match_company(applicant.company_name, holder.value, ocr=ocr)
+        result = match_company(applicant.company_name, holder.value)
         expected_text = applicant.company_name
     else:
         expected = _expected_person(applicant)
