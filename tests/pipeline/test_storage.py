@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import hashlib
+import http.server
 import io
 import random
+import threading
 from pathlib import Path
 
 import pytest
@@ -290,3 +292,76 @@ def test_open_store_follows_settings(tmp_path: Path, s3_server: S3Server) -> Non
     assert isinstance(remote, S3Store)
     remote.put_bytes("k", b"v")
     assert remote.get_bytes("k") == b"v"
+
+
+class ScriptedS3:
+    """A tiny real HTTP server that answers every object request with one fixed S3 error.
+
+    Stands in for an overloaded or misconfigured S3 server, to count how often
+    S3Store retries. Bucket requests (HEAD, region) succeed so the store can be built.
+    """
+
+    def __init__(self, status: int, code: str) -> None:
+        body = (
+            f'<?xml version="1.0" encoding="UTF-8"?><Error><Code>{code}</Code>'
+            f"<Message>scripted</Message><Resource>/</Resource><RequestId>1</RequestId></Error>"
+        ).encode()
+        location = b'<?xml version="1.0" encoding="UTF-8"?><LocationConstraint/>'
+        self.object_requests = 0
+        outer = self
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def do_HEAD(self) -> None:
+                self.send_response(200)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+            def do_GET(self) -> None:
+                if self.path.endswith("?location="):  # minio asks the bucket's region first
+                    self.send_response(200)
+                    self.send_header("Content-Length", str(len(location)))
+                    self.end_headers()
+                    self.wfile.write(location)
+                    return
+                outer.object_requests += 1
+                self.send_response(status)
+                self.send_header("Content-Type", "application/xml")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.endpoint = f"127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> ScriptedS3:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.mark.parametrize(
+    ("status", "code", "expected_requests", "message"),
+    [
+        (503, "SlowDown", 3, "indisponible"),
+        (500, "InternalError", 3, "indisponible"),
+        (403, "AccessDenied", 1, "refusé l'accès"),
+        (400, "InvalidRequest", 1, "erreur inattendue"),
+    ],
+)
+def test_only_transient_errors_are_retried_and_boundedly(
+    status: int, code: str, expected_requests: int, message: str
+) -> None:
+    with ScriptedS3(status, code) as server:
+        store = S3Store(server.endpoint, "key", "secret-key", "justif", attempts=3, backoff_s=0.01)
+        with pytest.raises(StorageError) as caught:
+            store.get_bytes("dossiers/a/manifest.json")
+    assert server.object_requests == expected_requests
+    assert message in caught.value.message_fr
+    assert caught.value.detail is not None and code in caught.value.detail
