@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 
+import numpy as np
 from pydantic import BaseModel, Field
 
 from pipeline.fields import Evidence, ExtractedField, FieldName
@@ -169,12 +170,14 @@ def repair_lines(lines: list[str], fmt: MrzFormat) -> list[list[str]]:
     """Candidate repairs of OCR'd lines of a known format, one list of lines per candidate."""
     per_line = []
     for line, mask in zip(lines, _MASKS[fmt], strict=True):
-        per_line.append(
-            [
-                _apply_mask(_fix_fillers_read_as_k(fitted, mask), mask)
-                for fitted in _length_variants(clean_line(line), len(mask))
-            ]
-        )
+        variants: list[str] = []
+        for fitted in _length_variants(clean_line(line), len(mask)):
+            repaired = _apply_mask(_fix_fillers_read_as_k(fitted, mask), mask)
+            # A lone character inside a filler run is usually a misread '<'; offered
+            # as an alternative only, so that check digits decide.
+            despeckled = re.sub(r"(?<=<<)[A-Z0-9](?=<<)", "<", repaired)
+            variants.extend(dict.fromkeys([repaired, despeckled]))
+        per_line.append(variants)
     return [list(combo) for combo in itertools.product(*per_line)]
 
 
@@ -622,3 +625,27 @@ def mrz_box(page: PageReading) -> Box | None:
         x1=max(b.x1 for b in boxes),
         y1=max(b.y1 for b in boxes),
     )
+
+
+# --- reading the MRZ band of a page image -------------------------------------
+
+# The MRZ sits in the bottom third of an identity card and the bottom quarter of a
+# passport data page; re-reading that band alone with a single-block layout (psm 6)
+# avoids the page layout analysis splitting its lines into columns.
+_BAND_FRACTIONS = (0.35, 1.0)
+
+
+def read_mrz_from_image(image: np.ndarray, *, as_of: date) -> MrzReading | None:
+    """OCR the bottom band of a card or page image (then the whole image) and parse its MRZ."""
+    from pipeline.ocr import ocr_page  # the one door to tesseract
+
+    best: MrzReading | None = None
+    height = image.shape[0]
+    for fraction in _BAND_FRACTIONS:
+        band = image[int(height * (1 - fraction)) :, :]
+        reading = find_mrz(ocr_page(band, languages="eng", psm=6).text, as_of=as_of)
+        if reading is not None and (best is None or _score(reading) > _score(best)):
+            best = reading
+        if best is not None and best.valid:
+            break
+    return best
