@@ -438,7 +438,7 @@ def _open_pdf(path: Path) -> pdfium.PdfDocument:
 
 
 def _pages_need_reduced_dpi(document: pdfium.PdfDocument, limits: Limits) -> bool:
-    """True if a page must render below render_dpi; TooManyPixels if MIN_READABLE_DPI is too much."""
+    """True if a page must render below render_dpi; TooManyPixels if even MIN_READABLE_DPI is."""
     reduced = False
     for index in range(len(document)):
         try:

@@ -74,6 +74,7 @@ PRELOAD_MODULES = [
 # A child that produced its result is killed once the parent has it; this bounds
 # how long an orphaned child (parent gone) waits before leaving on its own.
 _ORPHAN_WAIT_S = 30.0
+_EXIT_STATUS_WAIT_S = 5.0
 # cv2 reports allocation failures as cv2.error, not MemoryError.
 _OPENCV_MEMORY_HINTS = ("insufficient memory", "failed to allocate")
 
@@ -133,20 +134,23 @@ def run_isolated(
         name=f"justif-isolated-{getattr(fn, '__name__', 'fn')}",
         daemon=True,
     )
-    started = time.monotonic()
+    deadline = time.monotonic() + timeout_s
     process.start()
     child_conn.close()
-    timed_out = False
+    exitcode: int | None = None
     try:
-        report = _wait_for_report(parent_conn, process, started + timeout_s)
-        # No report and still running: the deadline passed (a dead child has an exit code).
-        timed_out = report is None and process.exitcode is None
+        report = _wait_for_report(parent_conn, process, deadline)
+        timed_out = report is None and time.monotonic() >= deadline
+        if report is None and not timed_out:
+            # It died on its own; its pipe may close before its exit status arrives.
+            process.join(_EXIT_STATUS_WAIT_S)
+            exitcode = process.exitcode
     finally:
         # Whatever happened, nothing the child started may outlive the call.
         _kill_group(process)
         process.join()
         parent_conn.close()
-    return _unwrap(report, process, fn, timeout_s, timed_out=timed_out)
+    return _unwrap(report, exitcode, fn, timeout_s, timed_out=timed_out)
 
 
 def _wait_for_report(
@@ -181,7 +185,7 @@ def _kill_group(process: multiprocessing.process.BaseProcess) -> None:
 
 def _unwrap(
     report: _Report | None,
-    process: multiprocessing.process.BaseProcess,
+    exitcode: int | None,
     fn: Callable[..., Any],
     timeout_s: float,
     *,
@@ -192,7 +196,7 @@ def _unwrap(
         log.warning("isolated %s timed out after %.1f s", name, timeout_s)
         raise ParseTimeout(MESSAGE_TIMEOUT, detail=f"{name}: timeout after {timeout_s} s")
     if report is None:
-        raise _failure_without_report(process.exitcode, name)
+        raise _failure_without_report(exitcode, name)
     if report.outcome is _Outcome.OK:
         return report.value
     if report.outcome is _Outcome.PIECE_ERROR:
