@@ -10,7 +10,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # System packages: OCR engine and languages, fonts for the document generator.
 APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd \
-	fonts-dejavu-core fonts-liberation
+	fonts-dejavu-core fonts-liberation fonts-ocr-b
 INSTALLED := $(VENV)/.installed
 
 export OMP_THREAD_LIMIT ?= 1

@@ -13,7 +13,7 @@ from typing import Any
 from prefect import flow, task, unmapped
 
 from flows import runtime
-from pipeline import keys, report
+from pipeline import keys, report, state
 from pipeline.dossiers import load_manifest
 from pipeline.piece import ReadOptions, read_piece
 from pipeline.types import PieceReading
@@ -56,7 +56,7 @@ def write_report_task(dossier_id: str, reading_keys: list[str]) -> str:
     readings = [PieceReading.model_validate(store.get_json(key)) for key in reading_keys]
     built = report.build_report(manifest, readings)
     report.save_report(store, built)
-    report.record_in_database(runtime.database(), manifest, built)
+    state.record_report(runtime.database(), manifest, built, actor="flow:check-dossier")
     return keys.report_key(dossier_id)
 
 

@@ -70,7 +70,12 @@ def _collect(paths: list[Path]) -> list[Path]:
     for path in paths:
         if path.is_dir():
             files.extend(
-                sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith("."))
+                sorted(
+                    p
+                    for p in path.rglob("*")
+                    if p.is_file()
+                    and not any(part.startswith(".") for part in p.relative_to(path).parts)
+                )
             )
         elif path.is_file():
             files.append(path)

@@ -43,6 +43,7 @@ def read_piece(
     sha256 = sha256 or sha256_of(path)
     version = engine_version()
     cached = page_cache.load_cached_pages(cache, sha256, version) if cache else {}
+    cached = {n: page.model_copy(update={"cached": True}) for n, page in cached.items()}
     try:
         report, fresh = isolation.run_isolated(
             _read_untrusted,

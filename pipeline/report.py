@@ -23,6 +23,7 @@ def page_summary(page: PageReading, *, with_text: bool = False) -> dict[str, Any
         "chars": page.chars,
         "confidence": round(page.confidence, 3),
         "seconds": round(page.seconds, 3),
+        "cached": page.cached,
     }
     if with_text:
         summary["text"] = page.text

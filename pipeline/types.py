@@ -67,6 +67,7 @@ class PageReading(BaseModel):
     height_px: int
     rotation_deg: float = 0.0  # rotation applied before OCR (orientation + deskew)
     seconds: float = 0.0
+    cached: bool = False  # served from the page cache in this run
 
     @property
     def chars(self) -> int:
