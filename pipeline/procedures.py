@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.applicants import ApplicantKind
 from pipeline.errors import ProcedureError
@@ -38,7 +38,7 @@ class RuleRef(BaseModel):
         # YAML says `not_expired` or `{max_age_days: 90}`
         if isinstance(data, str):
             return {"name": data, "param": None}
-        if isinstance(data, dict) and set(data) != {"name", "param"}:
+        if isinstance(data, dict) and not ("name" in data and set(data) <= {"name", "param"}):
             if len(data) != 1:
                 raise ValueError(
                     "a rule with a parameter is a mapping with exactly one key, "
@@ -96,16 +96,6 @@ class Procedure(BaseModel):
     type_threshold: float = Field(default=0.6, gt=0.0, lt=1.0)
     requirements: list[Requirement] = Field(min_length=1)
 
-    @field_validator("requirements")
-    @classmethod
-    def _unique_ids(cls, requirements: list[Requirement]) -> list[Requirement]:
-        seen: set[str] = set()
-        for req in requirements:
-            if req.id in seen:
-                raise ValueError(f"duplicate requirement id {req.id!r}")
-            seen.add(req.id)
-        return requirements
-
     def requirement(self, requirement_id: str) -> Requirement:
         for req in self.requirements:
             if req.id == requirement_id:
@@ -139,9 +129,21 @@ def load_procedure_file(path: Path) -> Procedure:
         first = e.errors()[0]
         line = _line_at(root, first["loc"])
         where = ".".join(str(part) for part in first["loc"]) or "(top level)"
-        raise _error(path, line, f"{where}: {first['msg']}") from e
+        got = first.get("input")
+        shown = f" (got {got!r})" if isinstance(got, str | int | float | bool) else ""
+        raise _error(path, line, f"{where}: {first['msg']}{shown}") from e
+    _check_unique_ids(procedure, root, path)
     _check_applicant_rules(procedure, root, path)
     return procedure
+
+
+def _check_unique_ids(procedure: Procedure, root: yaml.Node, path: Path) -> None:
+    seen: set[str] = set()
+    for i, req in enumerate(procedure.requirements):
+        if req.id in seen:
+            line = _line_at(root, ("requirements", i, "id"))
+            raise _error(path, line, f"duplicate requirement id {req.id!r}")
+        seen.add(req.id)
 
 
 def _check_applicant_rules(procedure: Procedure, root: yaml.Node, path: Path) -> None:
@@ -194,7 +196,7 @@ def get_procedure(code: str, folder: Path | None = None) -> Procedure:
 
 
 def _error(path: Path, line: int | None, problem: str) -> ProcedureError:
-    where = f"{path.name}, line {line}" if line is not None else path.name
+    where = f"{path.name}, ligne {line}" if line is not None else path.name
     return ProcedureError(
         f"Fichier de démarche invalide ({where}) : {problem}",
         detail=f"{path}:{line or ''}: {problem}",

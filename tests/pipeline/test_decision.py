@@ -1,0 +1,417 @@
+"""Dossier decisions on whole dossiers built from extracted fields."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import date
+
+import pytest
+
+from pipeline.checks import CheckStatus, Decision, PieceStatus, RequirementStatus
+from pipeline.decision import (
+    DossierReport,
+    PieceInput,
+    PieceReport,
+    RequirementReport,
+    assign_pieces,
+    decide,
+    in_qa_sample,
+)
+from pipeline.errors import InvalidApplicant
+from pipeline.fields import DocType, ExtractedField, FieldName
+from pipeline.messages import CheckCode
+from pipeline.procedures import Procedure, Requirement, RuleRef, get_procedure
+from pipeline.rules import PhotoMeasurement
+from pipeline.types import ErrorInfo
+from tests.pipeline.fieldkit import SIRET, WEAK, company, field, ocr, person
+
+AS_OF = date(2026, 3, 15)
+F = FieldName
+BOURSE = get_procedure("bourse-sanitaire-sociale")
+GOOD_IBAN = "FR7630006000011234567890189"
+
+
+def piece(
+    file: str, doc_type: DocType | None, *items: ExtractedField, **extra: object
+) -> PieceInput:
+    data: dict[str, object] = {
+        "file": file,
+        "sha256": hashlib.sha256(file.encode()).hexdigest(),
+        "doc_type": doc_type,
+        "confidence": 0.95,
+        "fields": list(items),
+    }
+    data.update(extra)
+    return PieceInput.model_validate(data)
+
+
+def id_card(**extra: object) -> PieceInput:
+    return piece(
+        "cni.pdf",
+        DocType.IDENTITY_CARD,
+        field(F.LAST_NAME, "MARTIN"),
+        field(F.FIRST_NAMES, "Anne, Louise"),
+        field(F.EXPIRY_DATE, "2030-01-01"),
+        **extra,
+    )
+
+
+def complete_dossier() -> list[PieceInput]:
+    return [
+        id_card(),
+        piece(
+            "facture.pdf",
+            DocType.PROOF_OF_ADDRESS,
+            field(F.HOLDER_NAME, "Mme Anne MARTIN"),
+            field(F.DOCUMENT_DATE, "2026-02-20"),
+        ),
+        piece(
+            "avis.pdf",
+            DocType.TAX_NOTICE,
+            field(F.HOLDER_NAME, "MARTIN ANNE"),
+            field(F.TAX_YEAR, "2025"),
+        ),
+        piece(
+            "rib.pdf",
+            DocType.BANK_DETAILS,
+            field(F.ACCOUNT_HOLDER, "MME MARTIN ANNE"),
+            field(F.IBAN, GOOD_IBAN),
+        ),
+        piece(
+            "certificat.pdf",
+            DocType.SCHOOL_CERTIFICATE,
+            field(F.HOLDER_NAME, "Anne Martin"),
+            field(F.SCHOOL_YEAR, "2025-2026"),
+        ),
+    ]
+
+
+def replace(pieces: list[PieceInput], file: str, new: PieceInput | None) -> list[PieceInput]:
+    out = [new if p.file == file else p for p in pieces]
+    return [p for p in out if p is not None]
+
+
+def run(pieces: list[PieceInput], procedure: Procedure = BOURSE) -> DossierReport:
+    return decide(procedure, person(), pieces, AS_OF, dossier_id="D-1")
+
+
+def piece_of(report: DossierReport, file: str) -> PieceReport:
+    return next(p for p in report.pieces if p.file == file)
+
+
+def requirement_of(report: DossierReport, rid: str) -> RequirementReport:
+    return next(r for r in report.requirements if r.id == rid)
+
+
+def test_complete_valid_dossier_is_accepted() -> None:
+    report = run(complete_dossier())
+    assert report.decision is Decision.ACCEPTED
+    assert report.messages == []
+    assert all(p.status is PieceStatus.VALID for p in report.pieces)
+    assert all(r.status is RequirementStatus.OK for r in report.requirements)
+    assert piece_of(report, "rib.pdf").requirement == "rib"
+    assert {c.code for c in piece_of(report, "rib.pdf").checks} == {
+        CheckCode.IBAN_INVALID,
+        CheckCode.HOLDER_MISMATCH,
+    }
+
+
+def test_missing_piece_makes_it_incomplete_with_a_message_naming_it() -> None:
+    report = run(replace(complete_dossier(), "rib.pdf", None))
+    assert report.decision is Decision.INCOMPLETE
+    assert requirement_of(report, "rib").status is RequirementStatus.MISSING
+    assert len(report.messages) == 1
+    assert "Pièce manquante" in report.messages[0]
+    assert "Relevé d'identité bancaire (RIB) au nom du demandeur" in report.messages[0]
+
+
+def test_invalid_on_strong_evidence_is_incomplete_one_message_per_problem() -> None:
+    expired = id_card().model_copy(
+        update={
+            "fields": [
+                field(F.LAST_NAME, "MARTIN"),
+                field(F.FIRST_NAMES, "Anne"),
+                field(F.EXPIRY_DATE, "2024-01-01"),
+            ]
+        }
+    )
+    old_bill = piece(
+        "facture.pdf",
+        DocType.PROOF_OF_ADDRESS,
+        field(F.HOLDER_NAME, "Mme Anne MARTIN"),
+        field(F.DOCUMENT_DATE, "2025-06-01"),
+    )
+    pieces = replace(replace(complete_dossier(), "cni.pdf", expired), "facture.pdf", old_bill)
+    report = run(pieces)
+    assert report.decision is Decision.INCOMPLETE
+    assert piece_of(report, "cni.pdf").status is PieceStatus.INVALID
+    assert requirement_of(report, "identite").status is RequirementStatus.INVALID
+    assert len(report.messages) == 2
+    assert report.messages[0].startswith("Pièce d'identité en cours de validité : ")
+    assert "expiré" in report.messages[0]
+    assert report.messages[1].startswith("Justificatif de domicile de moins de 3 mois : ")
+
+
+def test_weak_evidence_sends_to_review_not_incomplete() -> None:
+    weak = id_card().model_copy(
+        update={
+            "fields": [
+                ocr(F.LAST_NAME, "MARTIN"),
+                ocr(F.FIRST_NAMES, "Anne"),
+                ocr(F.EXPIRY_DATE, "2024-01-01", confidence=WEAK),
+            ]
+        }
+    )
+    report = run(replace(complete_dossier(), "cni.pdf", weak))
+    assert report.decision is Decision.TO_REVIEW
+    assert report.messages == []
+    assert piece_of(report, "cni.pdf").status is PieceStatus.DOUBTFUL
+    assert requirement_of(report, "identite").status is RequirementStatus.DOUBT
+
+
+def test_auto_incomplete_false_sends_incomplete_to_review_with_messages() -> None:
+    manual = BOURSE.model_copy(update={"auto_incomplete": False})
+    report = run(replace(complete_dossier(), "rib.pdf", None), manual)
+    assert report.decision is Decision.TO_REVIEW
+    assert len(report.messages) == 1 and "Pièce manquante" in report.messages[0]
+
+
+def test_recto_and_verso_merge_into_one_piece() -> None:
+    recto = piece(
+        "cni-recto.jpg",
+        DocType.IDENTITY_CARD,
+        ocr(F.LAST_NAME, "MARTIN"),
+        ocr(F.FIRST_NAMES, "Anne"),
+    )
+    verso = piece("cni-verso.jpg", DocType.IDENTITY_CARD, ocr(F.EXPIRY_DATE, "2031-07-02"))
+    pieces = [recto, verso, *complete_dossier()[1:]]
+    report = run(pieces)
+    assert report.decision is Decision.ACCEPTED
+    assert requirement_of(report, "identite").pieces == ["cni-recto.jpg", "cni-verso.jpg"]
+    assert piece_of(report, "cni-verso.jpg").requirement == "identite"
+    # the recto alone lacks the expiry date: a doubt, not a refusal
+    alone = run([recto, *complete_dossier()[1:]])
+    assert alone.decision is Decision.TO_REVIEW
+    codes = {(c.code, c.status) for c in piece_of(alone, "cni-recto.jpg").checks}
+    assert (CheckCode.DATE_MISSING, CheckStatus.DOUBT) in codes
+
+
+def test_duplicate_file_is_unexpected_and_not_blocking() -> None:
+    pieces = complete_dossier()
+    copy = pieces[3].model_copy(update={"file": "rib (1).pdf"})
+    report = run([*pieces, copy])
+    assert report.decision is Decision.ACCEPTED
+    dup = piece_of(report, "rib (1).pdf")
+    assert dup.status is PieceStatus.UNEXPECTED and dup.requirement is None
+    assert dup.checks[-1].code is CheckCode.DUPLICATE_FILE
+    assert "rib.pdf" in dup.checks[-1].message
+    assert requirement_of(report, "rib").pieces == ["rib.pdf"]
+
+
+def test_piece_of_an_unexpected_type_is_not_blocking() -> None:
+    cv = piece("cv.pdf", DocType.RESUME)
+    report = run([*complete_dossier(), cv])
+    assert report.decision is Decision.ACCEPTED
+    assert piece_of(report, "cv.pdf").status is PieceStatus.UNEXPECTED
+    assert piece_of(report, "cv.pdf").checks[-1].code is CheckCode.TYPE_MISMATCH
+
+
+ENCRYPTED = ErrorInfo(
+    code="ENCRYPTED_FILE",
+    message="Le fichier est protégé par un mot de passe : envoyez-le sans mot de passe.",
+)
+
+
+def test_unreadable_piece_for_a_missing_requirement_gives_its_error_message() -> None:
+    locked = piece("rib-verrouille.pdf", None, error=ENCRYPTED)
+    report = run(replace(complete_dossier(), "rib.pdf", locked))
+    assert report.decision is Decision.INCOMPLETE
+    assert piece_of(report, "rib-verrouille.pdf").status is PieceStatus.UNREADABLE
+    assert any("Pièce manquante" in m for m in report.messages)
+    assert any("rib-verrouille.pdf" in m and ENCRYPTED.message in m for m in report.messages)
+
+
+def test_unreadable_piece_in_its_upload_slot_invalidates_the_requirement() -> None:
+    locked = piece("rib-verrouille.pdf", None, error=ENCRYPTED, requirement_hint="rib")
+    report = run(replace(complete_dossier(), "rib.pdf", locked))
+    assert report.decision is Decision.INCOMPLETE
+    assert requirement_of(report, "rib").status is RequirementStatus.INVALID
+    assert report.messages == [
+        "Relevé d'identité bancaire (RIB) au nom du demandeur : le fichier « rib-verrouille.pdf » "
+        f"n'a pas pu être lu. {ENCRYPTED.message}"
+    ]
+    # another, readable RIB makes the unreadable one harmless
+    report = run([*complete_dossier(), locked])
+    assert report.decision is Decision.ACCEPTED
+
+
+def test_classifier_abstention_is_a_doubt() -> None:
+    unsure = complete_dossier()[3].model_copy(update={"confidence": 0.42, "abstained": True})
+    report = run(replace(complete_dossier(), "rib.pdf", unsure))
+    assert report.decision is Decision.TO_REVIEW
+    checks = piece_of(report, "rib.pdf").checks
+    assert any(c.code is CheckCode.TYPE_UNCERTAIN and c.status is CheckStatus.DOUBT for c in checks)
+    # under the procedure's threshold counts as abstention even without the flag
+    low = complete_dossier()[3].model_copy(update={"confidence": 0.3})
+    assert run(replace(complete_dossier(), "rib.pdf", low)).decision is Decision.TO_REVIEW
+
+
+def test_unknown_type_file_may_be_the_missing_piece_so_review_not_incomplete() -> None:
+    mystery = piece("scan.jpg", DocType.OTHER, confidence=0.35, abstained=True)
+    report = run(replace(complete_dossier(), "rib.pdf", mystery))
+    assert report.decision is Decision.TO_REVIEW
+    assert piece_of(report, "scan.jpg").status is PieceStatus.DOUBTFUL
+
+
+def test_qa_sampling_is_deterministic_and_keeps_the_decision() -> None:
+    always = BOURSE.model_copy(update={"qa_sample_rate": 1.0})
+    never = BOURSE.model_copy(update={"qa_sample_rate": 0.0})
+    assert run(complete_dossier(), always).qa_sample is True
+    assert run(complete_dossier(), always).decision is Decision.ACCEPTED
+    assert run(complete_dossier(), never).qa_sample is False
+    assert run(replace(complete_dossier(), "rib.pdf", None), always).qa_sample is False
+    sampled = [in_qa_sample(f"dossier-{i}", 0.1) for i in range(2000)]
+    assert sampled == [in_qa_sample(f"dossier-{i}", 0.1) for i in range(2000)]
+    assert 150 < sum(sampled) < 250
+
+
+def test_company_dossier() -> None:
+    procedure = get_procedure("aide-entreprise")
+    pieces = [
+        piece(
+            "kbis.pdf",
+            DocType.COMPANY_EXTRACT,
+            field(F.SIREN, "732829320"),
+            field(F.DOCUMENT_DATE, "2026-02-01"),
+        ),
+        piece(
+            "urssaf.pdf",
+            DocType.URSSAF_CERTIFICATE,
+            field(F.SIRET, SIRET),
+            field(F.DOCUMENT_DATE, "2025-11-01"),
+        ),
+        piece(
+            "rib.pdf",
+            DocType.BANK_DETAILS,
+            field(F.ACCOUNT_HOLDER, "SARL BOULANGERIE MARTIN"),
+            field(F.IBAN, GOOD_IBAN),
+        ),
+        piece(
+            "passeport.pdf",
+            DocType.PASSPORT,
+            field(F.LAST_NAME, "MOREAU"),
+            field(F.FIRST_NAMES, "Luc"),
+            field(F.EXPIRY_DATE, "2029-05-05"),
+        ),
+    ]
+    report = decide(procedure, company(), pieces, AS_OF)
+    assert report.decision is Decision.ACCEPTED, report.model_dump_json(indent=1)
+    other_kbis = replace(
+        pieces,
+        "kbis.pdf",
+        piece(
+            "kbis.pdf",
+            DocType.COMPANY_EXTRACT,
+            field(F.SIREN, "552100554"),
+            field(F.DOCUMENT_DATE, "2026-02-01"),
+        ),
+    )
+    report = decide(procedure, company(), other_kbis, AS_OF)
+    assert report.decision is Decision.INCOMPLETE
+    assert report.messages[0].startswith("Extrait Kbis de moins de 3 mois : ")
+    with pytest.raises(InvalidApplicant):
+        decide(procedure, person(), pieces, AS_OF)
+
+
+def test_photo_requirement_uses_the_measurement() -> None:
+    procedure = get_procedure("transport-scolaire")
+    base = [p for p in complete_dossier() if p.file in {"cni.pdf", "facture.pdf", "certificat.pdf"}]
+    good = piece(
+        "photo.jpg",
+        DocType.ID_PHOTO,
+        photo=PhotoMeasurement(face_count=1, background_uniformity=0.93),
+    )
+    assert run([*base, good], procedure).decision is Decision.ACCEPTED
+    group = good.model_copy(
+        update={"photo": PhotoMeasurement(face_count=3, background_uniformity=0.93)}
+    )
+    report = run([*base, group], procedure)
+    assert report.decision is Decision.INCOMPLETE
+    assert "Photo d'identité récente" in report.messages[0]
+
+
+def test_assignment_is_greedy_in_procedure_order() -> None:
+    two_ids = Procedure(
+        code="deux-identites",
+        title="Deux identités",
+        applicant="person",
+        retention_days=30,
+        requirements=[
+            Requirement(
+                id="eleve", label="Identité de l'élève", accept=[DocType.IDENTITY_CARD], max_files=1
+            ),
+            Requirement(
+                id="parent",
+                label="Identité du parent",
+                accept=[DocType.IDENTITY_CARD, DocType.PASSPORT],
+                rules=[RuleRef(name="not_expired")],
+            ),
+        ],
+    )
+    pieces = [
+        piece("a.pdf", DocType.IDENTITY_CARD),
+        piece("b.pdf", DocType.IDENTITY_CARD),
+        piece("c.pdf", DocType.PASSPORT),
+    ]
+    assignment = assign_pieces(pieces, two_ids)
+    assert assignment.by_requirement == {"eleve": ["a.pdf"], "parent": ["b.pdf", "c.pdf"]}
+
+
+def test_optional_requirement_missing_does_not_block() -> None:
+    optional = BOURSE.model_copy(
+        update={
+            "requirements": [
+                r.model_copy(update={"optional": True}) if r.id == "scolarite" else r
+                for r in BOURSE.requirements
+            ]
+        }
+    )
+    report = run(replace(complete_dossier(), "certificat.pdf", None), optional)
+    assert report.decision is Decision.ACCEPTED
+
+
+def test_report_json_matches_the_cli_contract() -> None:
+    data = run(complete_dossier()).model_dump(mode="json")
+    assert {
+        "dossier_id",
+        "procedure",
+        "decision",
+        "pieces",
+        "requirements",
+        "messages",
+        "qa_sample",
+        "as_of",
+    } <= set(data)
+    assert data["decision"] == "accepted" and data["as_of"] == "2026-03-15"
+    first = data["pieces"][0]
+    assert {
+        "file",
+        "sha256",
+        "type",
+        "confidence",
+        "status",
+        "requirement",
+        "fields",
+        "checks",
+    } <= set(first)
+    assert first["type"] == "identity_card"
+    assert first["fields"]["last_name"]["value"] == "MARTIN"
+    assert first["fields"]["last_name"]["evidence"]["source"] == "text_layer"
+    assert {"code", "status", "message", "evidence"} <= set(first["checks"][0])
+    assert {"id", "status", "pieces"} <= set(data["requirements"][0])
+
+
+def test_default_dossier_id_is_stable() -> None:
+    a = decide(BOURSE, person(), complete_dossier(), AS_OF)
+    b = decide(BOURSE, person(), list(reversed(complete_dossier())), AS_OF)
+    assert a.dossier_id == b.dossier_id and len(a.dossier_id) == 16
