@@ -1,0 +1,48 @@
+"""Background uniformity on generated photos: plain, noisy-but-plain, busy."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.photo import background_uniformity
+from pipeline.rules import PHOTO_MIN_BACKGROUND_UNIFORMITY
+
+
+def portrait(background: np.ndarray) -> np.ndarray:
+    """A head-and-shoulders silhouette drawn over `background` (H x W x 3)."""
+    image = background.copy()
+    height, width = image.shape[:2]
+    cv2.ellipse(image, (width // 2, height // 2 - 20), (60, 80), 0, 0, 360, (150, 170, 210), -1)
+    cv2.ellipse(image, (width // 2, height), (130, 90), 0, 180, 360, (60, 60, 90), -1)
+    return image
+
+
+def test_plain_background_scores_high_even_with_sensor_noise() -> None:
+    rng = np.random.default_rng(7)
+    plain = np.full((450, 350, 3), 225, np.uint8)
+    noisy = np.clip(plain.astype(int) + rng.normal(0, 6, plain.shape), 0, 255).astype(np.uint8)
+    assert background_uniformity(portrait(plain)) >= 0.95
+    assert background_uniformity(portrait(noisy)) >= PHOTO_MIN_BACKGROUND_UNIFORMITY
+
+
+def test_busy_background_scores_low() -> None:
+    rng = np.random.default_rng(7)
+    # a room behind the person: large patches of unrelated colours
+    busy = np.full((450, 350, 3), 200, np.uint8)
+    for _ in range(40):
+        x, y = (int(v) for v in rng.integers(0, 350, 2))
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        cv2.rectangle(busy, (x, y), (x + 60, y + 90), colour, -1)
+    stripes = np.zeros((450, 350, 3), np.uint8)
+    stripes[:, ::40] = 255
+    stripes = cv2.dilate(stripes, np.ones((1, 15), np.uint8))
+    assert background_uniformity(portrait(busy)) < PHOTO_MIN_BACKGROUND_UNIFORMITY
+    assert background_uniformity(portrait(stripes)) < PHOTO_MIN_BACKGROUND_UNIFORMITY
+
+
+def test_grayscale_and_tiny_images() -> None:
+    assert background_uniformity(np.full((100, 80), 200, np.uint8)) == 1.0
+    with pytest.raises(ValueError):
+        background_uniformity(np.zeros((4, 4), np.uint8))
