@@ -8,9 +8,10 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-# System packages: OCR engine and languages, fonts for the document generator.
+# System packages: OCR engine and languages, fonts for the document generator,
+# opencv-data for the Haar face cascade (the opencv wheel ships no cascades).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd \
-	fonts-dejavu-core fonts-liberation fonts-ocr-b
+	fonts-dejavu-core fonts-liberation fonts-ocr-b opencv-data
 INSTALLED := $(VENV)/.installed
 
 export OMP_THREAD_LIMIT ?= 1

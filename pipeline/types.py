@@ -56,6 +56,16 @@ class Quality(BaseModel):
     blank: bool
 
 
+class PageSignals(BaseModel):
+    aspect_ratio: float  # width / height of the page image
+    colourfulness: float  # Hasler & Süsstrunk metric, 0 for grey pages
+    ink_ratio: float  # share of dark pixels
+    faces: int  # frontal faces found by the Haar cascade (-1: cascade unavailable)
+    largest_face_ratio: float = 0.0  # area of the largest face / page area
+    datamatrix: list[str] = Field(default_factory=list)  # raw 2D-Doc payloads
+    mrz_lines: list[str] = Field(default_factory=list)  # MRZ-like lines of the page text
+
+
 class PageReading(BaseModel):
     n: int  # 1-based page number
     text_source: TextSource
@@ -68,6 +78,7 @@ class PageReading(BaseModel):
     rotation_deg: float = 0.0  # rotation applied before OCR (orientation + deskew)
     seconds: float = 0.0
     cached: bool = False  # served from the page cache in this run
+    signals: PageSignals | None = None  # None for pages with no image (DOCX, text)
 
     @property
     def chars(self) -> int:
