@@ -115,9 +115,10 @@ class DossierReport(BaseModel):
 
 
 def is_abstained(piece: PieceInput, procedure: Procedure) -> bool:
-    return piece.doc_type is not None and (
-        piece.abstained or piece.confidence < procedure.type_threshold
-    )
+    """A readable piece whose type is a guess (or unknown): its type is for a human to confirm."""
+    if piece.error is not None:
+        return False
+    return piece.doc_type is None or piece.abstained or piece.confidence < procedure.type_threshold
 
 
 def assign_pieces(pieces: Sequence[PieceInput], procedure: Procedure) -> Assignment:

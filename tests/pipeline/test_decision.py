@@ -415,3 +415,10 @@ def test_default_dossier_id_is_stable() -> None:
     a = decide(BOURSE, person(), complete_dossier(), AS_OF)
     b = decide(BOURSE, person(), list(reversed(complete_dossier())), AS_OF)
     assert a.dossier_id == b.dossier_id and len(a.dossier_id) == 16
+
+
+def test_readable_piece_of_unknown_type_is_doubtful_never_valid() -> None:
+    unknown = piece("inconnu.pdf", None, confidence=0.0)
+    report = run([*complete_dossier(), unknown])
+    assert piece_of(report, "inconnu.pdf").status is PieceStatus.DOUBTFUL
+    assert report.decision is Decision.TO_REVIEW
