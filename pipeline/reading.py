@@ -29,7 +29,8 @@ from pipeline.pages import (
     read_text_document,
     render_pdf_page,
 )
-from pipeline.preprocess import prepare_for_ocr, rotate_quadrant, to_grey
+from pipeline.preprocess import looks_sideways, prepare_for_ocr, rotate_quadrant, to_grey
+from pipeline.signals import measure_signals
 from pipeline.textlayer import read_text_layer
 from pipeline.types import FileKind, PageReading, Quality, TextSource
 
@@ -39,9 +40,13 @@ log = logging.getLogger(__name__)
 # the page may be sideways or upside down: only then is OSD (costly) run.
 ORIENTATION_CHECK_CONFIDENCE = 0.75
 ORIENTATION_MIN_CONFIDENCE = 1.5  # tesseract's OSD orientation confidence
-# A born-digital page has vector text: it is given the sharpness of a clean
-# 300-dpi render instead of being rendered just to measure it.
-TEXT_LAYER_BLUR = 1000.0
+# A born-digital page has vector text: it is given the sharpness measured on a
+# clean 300-dpi render (pipeline.legibility scale) instead of being rendered
+# just to measure it.
+TEXT_LAYER_BLUR = 5.0
+# Born-digital pages are rendered at this resolution only to measure their
+# signals (faces, colour, 2D-Doc): enough for a DataMatrix, cheap to render.
+SIGNAL_DPI = 150
 
 
 def read_pages(
@@ -117,24 +122,39 @@ def read_image(page: PageImage, languages: str) -> PageReading:
         height_px=height,
         rotation_deg=rotation,
         seconds=time.perf_counter() - started,
+        signals=measure_signals(page.image, result.text),
     )
 
 
 def ocr_upright(image: np.ndarray, dpi: float, languages: str) -> tuple[OcrResult, float]:
-    """OCR result and the rotation applied (quarter turns + deskew), in degrees."""
+    """OCR result and the rotation applied (quarter turns + deskew), in degrees.
+
+    OSD costs about as much as reading the page, so it runs only for a page
+    whose text lines look vertical (cheap profile test) or whose first read is
+    poor (upside down pages have horizontal lines too).
+    """
     grey = to_grey(image)
+    turn = 0
+    if looks_sideways(grey):
+        turn = _osd_turn(grey)
+        grey = rotate_quadrant(grey, turn)
     prepared = prepare_for_ocr(grey, dpi)
     result = ocr_page(prepared.image, languages)
     if not needs_orientation_check(result):
-        return result, prepared.skew_deg
-    orientation = detect_orientation(prepared.image)
-    if orientation.rotate_deg == 0 or orientation.confidence < ORIENTATION_MIN_CONFIDENCE:
-        return result, prepared.skew_deg
-    turned = prepare_for_ocr(rotate_quadrant(grey, orientation.rotate_deg), dpi)
+        return result, turn + prepared.skew_deg
+    second_turn = _osd_turn(prepared.image)
+    if second_turn == 0:
+        return result, turn + prepared.skew_deg
+    turned = prepare_for_ocr(rotate_quadrant(grey, second_turn), dpi)
     second = ocr_page(turned.image, languages)
     if _weight(second) <= _weight(result):
-        return result, prepared.skew_deg
-    return second, float(orientation.rotate_deg) + turned.skew_deg
+        return result, turn + prepared.skew_deg
+    return second, float((turn + second_turn) % 360) + turned.skew_deg
+
+
+def _osd_turn(grey: np.ndarray) -> int:
+    orientation = detect_orientation(grey)
+    return orientation.rotate_deg if orientation.confidence >= ORIENTATION_MIN_CONFIDENCE else 0
 
 
 def needs_orientation_check(result: OcrResult) -> bool:
@@ -170,13 +190,12 @@ class _PdfReader:
                 width_pt, height_pt = page.get_size()
             finally:
                 page.close()
-            if not layer.usable:
-                image = render_pdf_page(
-                    self.document, n, dpi=self.render_dpi, max_pixels=self.max_pixels
-                )
+            dpi = self.render_dpi if not layer.usable else SIGNAL_DPI
+            image = render_pdf_page(self.document, n, dpi=dpi, max_pixels=self.max_pixels)
         if not layer.usable:
             log.debug("page %d: text layer %s, OCR", n, layer.verdict)
             return read_image(image, self.languages)
+        signals = measure_signals(image.image, layer.text)
         scale = self.render_dpi / 72.0
         return PageReading(
             n=n,
@@ -190,6 +209,7 @@ class _PdfReader:
             width_px=round(width_pt * scale),
             height_px=round(height_pt * scale),
             seconds=time.perf_counter() - started,
+            signals=signals,
         )
 
 

@@ -133,7 +133,8 @@ def score_text(text: str) -> TextScore:
         + 2 * len(_MOJIBAKE.findall(compact))
     )
     letters = len(_LETTER.findall(compact))
-    words = _WORD.findall(unicodedata.normalize("NFC", text).lower())
+    # Single letters ("l", "d", "a") match too easily by chance: words of 2+ letters only.
+    words = [w for w in _WORD.findall(unicodedata.normalize("NFC", text).lower()) if len(w) > 1]
     common = sum(1 for word in words if word in COMMON_WORDS)
     common_ratio = common / len(words) if words else 0.0
     mean_length = sum(map(len, words)) / len(words) if words else 0.0
