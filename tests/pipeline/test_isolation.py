@@ -170,3 +170,33 @@ def test_isolation_does_not_leak_children() -> None:
         except (FileNotFoundError, IndexError):
             continue
     assert leftovers == []
+
+
+def test_main_module_run_with_dash_m_is_imported_once_not_per_child(tmp_path: Path) -> None:
+    # Prefect runs flows with `python -m prefect.engine`; multiprocessing re-runs
+    # such a main module in each child, so its heavy imports must already be
+    # loaded in the forkserver. The probe counts the processes importing them.
+    import subprocess
+    import sys
+
+    log_file = tmp_path / "imports.log"
+    (tmp_path / "probe_heavy.py").write_text(
+        "import os\n"
+        "with open(os.environ['PROBE_LOG'], 'a') as log:\n"
+        "    log.write(f'{os.getpid()}\\n')\n"
+    )
+    (tmp_path / "probe_main.py").write_text(
+        "import probe_heavy\n"
+        "from pipeline.isolation import run_isolated\n"
+        "from tests.pipeline.isolated_functions import add\n"
+        "if __name__ == '__main__':\n"
+        "    results = [run_isolated(add, n, timeout_s=60, memory_mb=1024) for n in range(3)]\n"
+        "    assert results == [0, 1, 2], results\n"
+    )
+    repo = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PROBE_LOG": str(log_file), "PYTHONPATH": f"{tmp_path}:{repo}"}
+    subprocess.run(
+        [sys.executable, "-m", "probe_main"], cwd=tmp_path, env=env, check=True, timeout=120
+    )
+    importing_processes = set(log_file.read_text().split())
+    assert len(importing_processes) == 2  # the caller and the forkserver, no child
