@@ -28,6 +28,7 @@ raised by `fn` re-raised as is, and any other exception re-raised as a
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -68,8 +69,11 @@ PRELOAD_MODULES = [
     "pipeline.intake",
     "pipeline.pages",
     "pipeline.reading",
+    "pipeline.textlayer",
+    "pipeline.preprocess",
     "pipeline.ocr",
     "pipeline.legibility",
+    "pipeline.piece",
 ]
 
 # A child that produced its result is killed once the parent has it; this bounds
@@ -187,16 +191,17 @@ def _wait_for_report(
 
 
 def _kill_group(process: multiprocessing.process.BaseProcess) -> None:
-    """SIGKILL the child's process group (the child leads its own session)."""
+    """SIGKILL the child's process group (the child leads its own session), then the child.
+
+    A child killed before it called setsid has no group of its own yet: killing
+    its pid directly covers that case (it cannot have started anything yet).
+    """
     pid = process.pid
     if pid is None:
         return
-    try:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
         os.killpg(pid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
-    except PermissionError:
-        # The child died before calling setsid: its pid is not a group we own.
+    if process.exitcode is None:
         process.kill()
 
 

@@ -200,3 +200,12 @@ def test_main_module_run_with_dash_m_is_imported_once_not_per_child(tmp_path: Pa
     )
     importing_processes = set(log_file.read_text().split())
     assert len(importing_processes) == 2  # the caller and the forkserver, no child
+
+
+def test_zero_timeout_kills_a_child_that_may_not_have_started() -> None:
+    # The child may be killed before it leads its own process group: no hang.
+    for _ in range(5):
+        started = time.monotonic()
+        with pytest.raises(ParseTimeout):
+            run_isolated(child.hang, timeout_s=0.0, memory_mb=1024)
+        assert time.monotonic() - started < 10
