@@ -8,10 +8,10 @@ SHELL := /bin/bash
 PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
-# System packages: OCR engine and languages, fonts for the document generator,
-# opencv-data for the Haar face cascade (the opencv wheel ships no cascades).
+# System packages: OCR engine and languages, fonts for the document generator
+# (OCR-B for machine-readable zones).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd \
-	fonts-dejavu-core fonts-liberation fonts-ocr-b opencv-data
+	fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-ocr-b
 INSTALLED := $(VENV)/.installed
 
 export OMP_THREAD_LIMIT ?= 1
@@ -19,6 +19,7 @@ export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
 export PREFECT_SERVER_LOGGING_LEVEL ?= CRITICAL
 export PREFECT_LOGGING_LEVEL ?= WARNING
 export DO_NOT_TRACK ?= 1
+export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
 .PHONY: install system-deps demo test lint format bench clean
 

@@ -18,8 +18,11 @@ from pipeline.types import PageSignals
 
 log = logging.getLogger(__name__)
 
-# Debian's opencv-data package; the opencv wheels ship no cascades.
-CASCADE_DIRS = (Path("/usr/share/opencv4/haarcascades"), Path("/usr/share/opencv/haarcascades"))
+# The opencv 4 wheels ship the Haar cascades; Debian's opencv-data is a fallback.
+CASCADE_DIRS = (
+    Path(cv2.data.haarcascades),
+    Path("/usr/share/opencv4/haarcascades"),
+)
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
 SIGNAL_WIDTH_PX = 900  # faces and colour are measured on a copy this wide
 MRZ_LINE = re.compile(r"^[A-Z0-9<]{25,46}$")
@@ -27,11 +30,15 @@ MRZ_LINE = re.compile(r"^[A-Z0-9<]{25,46}$")
 
 @cache
 def _face_detector() -> cv2.CascadeClassifier | None:
+    if not hasattr(cv2, "CascadeClassifier"):
+        # OpenCV 5 moved the Haar cascades out of the main wheel.
+        log.warning("this OpenCV build has no CascadeClassifier: faces are not counted")
+        return None
     for folder in CASCADE_DIRS:
         path = folder / FACE_CASCADE
         if path.exists():
             return cv2.CascadeClassifier(str(path))
-    log.warning("face cascade %s not found: install Debian's opencv-data", FACE_CASCADE)
+    log.warning("face cascade %s not found in %s", FACE_CASCADE, CASCADE_DIRS)
     return None
 
 

@@ -21,6 +21,7 @@ os.environ.update(
         "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
         "PREFECT_LOGGING_LEVEL": "WARNING",
         "DO_NOT_TRACK": "1",
+        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "JUSTIF_HOME": str(_SESSION_TMP / "home"),
         "OMP_THREAD_LIMIT": "1",
         "DASK_TEMPORARY_DIRECTORY": str(_SESSION_TMP / "dask"),
