@@ -266,11 +266,18 @@ def _inspect_kind(path: Path, kind: FileKind, limits: Limits) -> tuple[int, list
 
 
 def _message_too_large(limits: Limits) -> str:
-    megabytes = limits.max_bytes // (1024 * 1024)
     return (
-        f"Le fichier dépasse la taille maximale de {megabytes} Mo : réduisez sa taille "
+        f"Le fichier dépasse la taille maximale de {_french_size(limits.max_bytes)} : "
+        "réduisez sa taille "
         "(scan en 200 ou 300 dpi, PDF compressé) puis envoyez-le à nouveau."
     )
+
+
+def _french_size(size_bytes: int) -> str:
+    for unit, factor in (("Go", 1024**3), ("Mo", 1024**2), ("Ko", 1024)):
+        if size_bytes >= factor:
+            return f"{size_bytes / factor:.3g} {unit}".replace(".", ",")
+    return f"{size_bytes} octets"
 
 
 def _message_too_many_pages(limits: Limits) -> str:

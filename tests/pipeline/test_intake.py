@@ -98,8 +98,11 @@ def test_plain_pdf_has_a_clean_scan(hostile: dict[str, Path]) -> None:
     assert not scan.embedded_files
 
 
-def test_size_cap(hostile: dict[str, Path]) -> None:
-    assert _outcome(hostile["cv.txt"], Limits(max_bytes=100)) == "FILE_TOO_LARGE"
+def test_size_cap_names_the_limit(hostile: dict[str, Path]) -> None:
+    with pytest.raises(PieceError) as caught:
+        inspect_file(hostile["cv.txt"], Limits(max_bytes=100))
+    assert caught.value.code == "FILE_TOO_LARGE"
+    assert "100 octets" in caught.value.message_fr
 
 
 def test_tiff_frames_count_as_pages(hostile: dict[str, Path]) -> None:
