@@ -14,6 +14,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
+from pipeline.photo import background_uniformity
 from pipeline.types import PageSignals
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,7 @@ def measure_signals(image: np.ndarray, text: str) -> PageSignals:
         ink_ratio=float(np.mean(grey < 128)),
         faces=faces,
         largest_face_ratio=largest,
+        background_uniformity=background_uniformity(small) if min(small.shape[:2]) >= 8 else 0.0,
         datamatrix=find_datamatrix(image),
         mrz_lines=mrz_like_lines(text),
     )

@@ -62,6 +62,7 @@ class PageSignals(BaseModel):
     ink_ratio: float  # share of dark pixels
     faces: int  # frontal faces found by the Haar cascade (-1: cascade unavailable)
     largest_face_ratio: float = 0.0  # area of the largest face / page area
+    background_uniformity: float = 0.0  # 0..1, share of the border ring of one plain colour
     datamatrix: list[str] = Field(default_factory=list)  # raw 2D-Doc payloads
     mrz_lines: list[str] = Field(default_factory=list)  # MRZ-like lines of the page text
 
