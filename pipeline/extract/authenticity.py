@@ -1,0 +1,117 @@
+"""MRZ and 2D-Doc: machine-readable values that override the printed ones when trusted."""
+
+from __future__ import annotations
+
+import logging
+import re
+from datetime import date
+
+from pydantic import BaseModel, Field
+
+from pipeline.extract.text import fold
+from pipeline.fields import ExtractedField, FieldName
+from pipeline.mrz import MrzFormat, MrzReading, find_mrz, mrz_box
+from pipeline.twoddoc import (
+    InvalidTwoDDoc,
+    Mismatch,
+    SignatureStatus,
+    TrustList,
+    TwoDDoc,
+    cross_check,
+    parse_twoddoc,
+)
+from pipeline.types import PageReading, PieceReading
+
+log = logging.getLogger(__name__)
+
+# Printed names keep their accents: when the MRZ (which has none) agrees, the printed
+# spelling stays, confirmed; when it disagrees, the MRZ wins.
+_NAME_FIELDS = frozenset({FieldName.LAST_NAME, FieldName.FIRST_NAMES})
+# The MRZ's issuing state ("FRA") is not the printed issuing authority.
+_PRINTED_FIRST = frozenset({FieldName.ISSUER})
+# The old French card's MRZ only gives the issue month and a derived expiry.
+_ESTIMATED = frozenset({FieldName.ISSUE_DATE, FieldName.EXPIRY_DATE})
+
+
+class TwoDDocFinding(BaseModel):
+    page: int
+    document: TwoDDoc | None = None  # None when the payload could not be parsed
+    error_code: str | None = None
+    mismatches: list[Mismatch] = Field(default_factory=list)
+
+    @property
+    def signature_valid(self) -> bool:
+        return self.document is not None and self.document.signature is SignatureStatus.VALID
+
+
+def _mrz_of_page(page: PageReading, as_of: date) -> MrzReading | None:
+    texts = [page.text]
+    if page.signals and page.signals.mrz_lines:
+        texts.insert(0, "\n".join(page.signals.mrz_lines))
+    readings = [r for text in texts if (r := find_mrz(text, as_of=as_of)) is not None]
+    return max(readings, key=_score, default=None)
+
+
+def _score(reading: MrzReading) -> tuple[bool, int]:
+    return reading.valid, sum(reading.checks.values())
+
+
+def read_mrz(reading: PieceReading, *, as_of: date) -> tuple[MrzReading, PageReading] | None:
+    """The best MRZ of the piece and its page."""
+    found = [(mrz, page) for page in reading.pages if (mrz := _mrz_of_page(page, as_of))]
+    if not found:
+        return None
+    return max(found, key=lambda item: _score(item[0]))
+
+
+def _same_name(printed: str, machine: str) -> bool:
+    def simple(text: str) -> str:
+        # "L'HÔTE" is "LHOTE" in an MRZ, "Jean-Marc" is "JEAN<MARC": letters alone compare.
+        return re.sub(r"[^a-z]+", "", fold(text))
+
+    return simple(printed) == simple(machine)
+
+
+def _estimated(mrz: MrzReading, name: FieldName) -> bool:
+    return mrz.format is MrzFormat.FR_CNI_OLD and name in _ESTIMATED
+
+
+def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: PageReading) -> None:
+    """Merge MRZ values into `fields`: they win when every check digit passes, else fill gaps."""
+    for found in mrz.to_fields(page=page.n, box=mrz_box(page)):
+        printed = fields.get(found.name)
+        if printed is None or found.name is FieldName.MRZ:
+            fields[found.name] = found
+        elif not mrz.valid or found.name in _PRINTED_FIRST or _estimated(mrz, found.name):
+            continue
+        elif found.name in _NAME_FIELDS and _same_name(printed.value, found.value):
+            confirmed = printed.evidence.model_copy(update={"confidence": 1.0})
+            fields[found.name] = printed.model_copy(update={"evidence": confirmed})
+        else:
+            fields[found.name] = found
+
+
+def apply_twoddocs(
+    fields: dict[FieldName, ExtractedField], reading: PieceReading, trust: TrustList | None
+) -> list[TwoDDocFinding]:
+    """Parse every 2D-Doc of the piece, cross-check it with its page, and let signed values win."""
+    findings = []
+    for page in reading.pages:
+        for payload in page.signals.datamatrix if page.signals else []:
+            try:
+                document = parse_twoddoc(payload, trust)
+            except InvalidTwoDDoc as error:
+                log.info("2D-Doc on page %d not parsed: %s", page.n, error.code)
+                findings.append(TwoDDocFinding(page=page.n, error_code=error.code))
+                continue
+            finding = TwoDDocFinding(
+                page=page.n, document=document, mismatches=cross_check(document, page.text)
+            )
+            findings.append(finding)
+            if finding.signature_valid:
+                for signed in document.to_fields(page=page.n):
+                    fields[signed.name] = signed
+    return findings
+
+
+__all__ = ["TwoDDocFinding", "apply_mrz", "apply_twoddocs", "read_mrz"]

@@ -1,0 +1,84 @@
+"""Kbis extracts and URSSAF certificates: company name, SIREN/SIRET, representative, address."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.extract.common import address_fields, document_date, text_field
+from pipeline.extract.identifiers import Identifier, parse_company_number, siren_of
+from pipeline.extract.people import clean_name
+from pipeline.extract.text import DocText, Hit, label_pattern, labelled_values, make_field
+from pipeline.fields import ExtractedField, FieldName
+
+SIRET_LABELS = label_pattern(r"(?:n° |numero |no )?siret", r"etablissement principal, siret")
+SIREN_LABELS = label_pattern(
+    r"(?:n° |numero |no )?siren", r"numero d'identification", r"immatriculation au rcs, numero",
+    r"r\.?c\.?s\.? [a-z\- ]+ n°", r"numero unique d'identification",
+)  # fmt: skip
+COMPANY_LABELS = label_pattern(
+    r"denomination(?: sociale)?(?: ou raison sociale)?", r"raison sociale", r"nom commercial",
+    r"entreprise", r"societe", r"employeur", r"l'entreprise",
+)  # fmt: skip
+REPRESENTATIVE_LABELS = label_pattern(
+    r"president(?:e)?(?: / gerant)?", r"gerant(?:e)?", r"representant legal", r"directeur general",
+    r"dirigeant", r"representant",
+)  # fmt: skip
+ADDRESS_LABELS = label_pattern(r"adresse du siege", r"siege social", r"adresse")
+_LEGAL_FORMS = r"(?:SAS|SASU|SARL|EURL|SA|SCI|SNC|SCOP|EI|EIRL|SELARL|ASSOCIATION)"
+_COMPANY = re.compile(
+    rf"^[A-Z0-9À-Ý&'’\-. ]*?[A-Z][A-Z0-9À-Ý&'’\-. ]*?(?:\s{_LEGAL_FORMS})?(?=,|\s+SIREN|\s*$)"
+)
+
+
+def company_number(
+    doc: DocText, labels: re.Pattern[str], length: int
+) -> tuple[Hit, Identifier] | None:
+    for line, text in labelled_values(doc, labels):
+        ident = parse_company_number(text)
+        if ident is not None and len(ident.value) == length:
+            return Hit(line, ident.raw), ident
+    return None
+
+
+def company_numbers(doc: DocText) -> list[ExtractedField]:
+    fields = []
+    siret = company_number(doc, SIRET_LABELS, 14)
+    siren = company_number(doc, SIREN_LABELS, 9)
+    if siret:
+        hit, ident = siret
+        fields.append(make_field(FieldName.SIRET, ident.value, hit, validated=ident.valid))
+        if siren is None:
+            siren = hit, siren_of(ident)
+    if siren:
+        hit, ident = siren
+        fields.append(make_field(FieldName.SIREN, ident.value, hit, validated=ident.valid))
+    return fields
+
+
+def _company_name(text: str) -> str | None:
+    match = _COMPANY.match(text.strip())
+    value = match[0].strip(" ,.") if match else None
+    return value if value and len(value) >= 2 else None
+
+
+def _representative(text: str) -> str | None:
+    return clean_name(text)
+
+
+def extract_company(doc: DocText) -> list[ExtractedField]:
+    fields = company_numbers(doc)
+    name = text_field(doc, FieldName.COMPANY_NAME, COMPANY_LABELS, _company_name)
+    if name:
+        fields.append(name)
+    representative = text_field(
+        doc, FieldName.LEGAL_REPRESENTATIVE, REPRESENTATIVE_LABELS, _representative
+    )
+    if representative:
+        fields.append(representative)
+    for line, _match in doc.search(ADDRESS_LABELS):
+        found = address_fields(doc, line, within=3, label=ADDRESS_LABELS)
+        if found:
+            fields.extend(found)
+            break
+    issued = document_date(doc)
+    return fields + ([issued] if issued else [])

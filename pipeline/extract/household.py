@@ -1,0 +1,127 @@
+"""Documents about a person at an address: proofs of address and tax notices."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from pipeline.extract.common import address_fields, document_date, text_field
+from pipeline.extract.identifiers import Identifier, parse_fiscal_number, parse_tax_reference
+from pipeline.extract.people import (
+    clean_name,
+    people_after_civility,
+    split_full_name,
+    strip_civility,
+)
+from pipeline.extract.text import (
+    DocText,
+    Hit,
+    Line,
+    fold,
+    label_pattern,
+    labelled_values,
+    make_field,
+)
+from pipeline.fields import ExtractedField, FieldName
+
+HOLDER = label_pattern(
+    r"titulaire(?: du contrat| de la ligne)?", r"nom du titulaire", r"locataire", r"assure",
+    r"client", r"souscripteur", r"declarant 1", r"declarant", r"destinataire",
+)  # fmt: skip
+FISCAL_NUMBER = label_pattern(
+    r"numero fiscal", r"n° fiscal", r"identifiant fiscal", r"numero fiscal du declarant", r"spi"
+)
+TAX_REFERENCE = label_pattern(r"reference de l'avis", r"ref(?:\.|erence)? avis")
+REFERENCE_INCOME = label_pattern(r"revenu fiscal de reference", r"rfr")
+TAX_YEAR = re.compile(r"revenus?(?: de l'annee| percus en)? ((?:19|20)\d{2})")
+NOTICE_YEAR = re.compile(r"(?:avis d'impot|impot)\s+((?:19|20)\d{2})")
+AMOUNT = re.compile(r"(?<![0-9])(\d{1,3}(?:[ \u00a0\u202f■.]\d{3})+|\d+)(?:,\d{2})?\s*(?:€|eur)?")
+
+
+def person_fields(doc: DocText) -> list[ExtractedField]:
+    """Holder name as printed, last/first names when capitals tell them apart, the address."""
+    hits = people_after_civility(doc)
+    if not hits:
+        labelled = text_field(doc, FieldName.HOLDER_NAME, HOLDER, clean_name)
+        if labelled is None:
+            return []
+        return [labelled]
+    hit = hits[0]
+    fields = [make_field(FieldName.HOLDER_NAME, hit.raw, hit)]
+    # The same person is often printed again with the surname in capitals ("Déclarant 1 :
+    # M. DUPONT Jean"); only that tells the surname from the first names.
+    same = [h for h in hits if _same_words(h.raw, hit.raw)]
+    for other in same:
+        split = split_full_name(other.raw)
+        if split:
+            last, first = split
+            fields.append(make_field(FieldName.LAST_NAME, last, Hit(other.line, last)))
+            fields.append(make_field(FieldName.FIRST_NAMES, first, Hit(other.line, first)))
+            break
+    fields.extend(address_fields(doc, hit.line))
+    return fields
+
+
+def _same_words(one: str, other: str) -> bool:
+    def words(text: str) -> list[str]:
+        return sorted(fold(strip_civility(text)).split())
+
+    return words(one) == words(other)
+
+
+def extract_proof_of_address(doc: DocText) -> list[ExtractedField]:
+    fields = person_fields(doc)
+    found = document_date(doc)
+    return fields + ([found] if found else [])
+
+
+def _first_labelled(
+    doc: DocText, labels: re.Pattern[str], parse: Callable[[str], Identifier | None]
+) -> tuple[Line, Identifier] | None:
+    for line, text in labelled_values(doc, labels):
+        ident = parse(text)
+        if ident is not None:
+            return line, ident
+    return None
+
+
+def _tax_year(doc: DocText) -> ExtractedField | None:
+    for line, match in doc.search(TAX_YEAR):
+        return make_field(FieldName.TAX_YEAR, match[1], Hit(line, match[1]))
+    for line, match in doc.search(NOTICE_YEAR):
+        # "Avis d'impôt 2026" is about the income of the year before.
+        year = str(int(match[1]) - 1)
+        return make_field(FieldName.TAX_YEAR, year, Hit(line, match[1]))
+    return None
+
+
+def _reference_income(doc: DocText) -> ExtractedField | None:
+    for line, text in labelled_values(doc, REFERENCE_INCOME):
+        found = AMOUNT.search(text)
+        if found:
+            digits = re.sub(r"\D", "", found[1])
+            return make_field(
+                FieldName.REFERENCE_INCOME, str(int(digits)), Hit(line, found[0].strip())
+            )
+    return None
+
+
+def extract_tax_notice(doc: DocText) -> list[ExtractedField]:
+    fields = person_fields(doc)
+    fiscal = _first_labelled(doc, FISCAL_NUMBER, parse_fiscal_number)
+    if fiscal:
+        line, ident = fiscal
+        fields.append(
+            make_field(
+                FieldName.FISCAL_NUMBER, ident.value, Hit(line, ident.raw), validated=ident.valid
+            )
+        )
+    reference = _first_labelled(doc, TAX_REFERENCE, parse_tax_reference)
+    if reference:
+        line, ident = reference
+        fields.append(make_field(FieldName.TAX_REFERENCE, ident.value, Hit(line, ident.raw)))
+    optional = [_reference_income(doc), _tax_year(doc), document_date(doc)]
+    return fields + [f for f in optional if f is not None]
+
+
+__all__ = ["extract_proof_of_address", "extract_tax_notice", "person_fields", "strip_civility"]

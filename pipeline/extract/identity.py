@@ -1,0 +1,83 @@
+"""Identity card, passport, residence permit: the printed fields (the MRZ is merged later)."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.extract.common import date_field, text_field
+from pipeline.extract.people import clean_name
+from pipeline.extract.text import DocText, Hit, label_pattern, labelled_values, make_field
+from pipeline.fields import ExtractedField, FieldName
+
+LAST_NAME = label_pattern(
+    r"nom(?!\s+de\s+naissance)(?: de famille| d'usage)?(?:\s*/\s*surname)?", r"surname"
+)
+BIRTH_NAME = label_pattern(r"nom de naissance")
+FIRST_NAMES = label_pattern(r"prenom(?:\(s\)|s)?(?:\s*/\s*given names)?", r"given names")
+BIRTH_DATE = label_pattern(
+    r"date de naiss(?:ance|\.)?", r"nee?(?:\(e\))? le", r"date of birth", r"ne\(e\) le"
+)
+EXPIRY_DATE = label_pattern(
+    r"date d'expir(?:ation|\.)?", r"valable jusqu'au", r"(?:carte )?valable jusqu'au",
+    r"date de fin de validite", r"expire le", r"date of expiry", r"fin de validite",
+    r"valid until",
+)  # fmt: skip
+ISSUE_DATE = label_pattern(
+    r"date de delivrance", r"delivree? le", r"date of issue", r"delivre(?:e)? le", r"emis le"
+)
+DOCUMENT_NUMBER = label_pattern(
+    r"n° du document", r"numero du document", r"document no\.?", r"passeport n°",
+    r"passport no\.?", r"carte nationale d'identite n°", r"titre n°", r"n° de (?:la )?carte",
+    r"numero de titre", r"card no\.?",
+)  # fmt: skip
+ISSUER = label_pattern(r"autorite", r"authority", r"delivree? par", r"par")
+SEX = label_pattern(r"sexe", r"sex")
+NATIONALITY = label_pattern(r"nationalite", r"nationality")
+BIRTH_PLACE = label_pattern(r"lieu de naissance", r"place of birth", r"a")
+
+_DOC_NUMBER = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{8,12})(?![A-Z0-9])")
+_SEX = re.compile(r"^(M|F|X)\b")
+
+
+def _name_value(text: str) -> str | None:
+    # A value line that is itself a label ("Prénom(s) :") is not a name.
+    if text.rstrip().endswith(":"):
+        return None
+    return clean_name(text)
+
+
+def _document_number(doc: DocText) -> ExtractedField | None:
+    for line, text in labelled_values(doc, DOCUMENT_NUMBER):
+        found = _DOC_NUMBER.search(text.upper())
+        if found and any(c.isdigit() for c in found[1]):
+            raw = text[found.start(1) : found.end(1)]
+            return make_field(FieldName.DOCUMENT_NUMBER, found[1], Hit(line, raw))
+    return None
+
+
+def _sex(doc: DocText) -> ExtractedField | None:
+    for line, text in labelled_values(doc, SEX):
+        found = _SEX.match(text.strip().upper())
+        if found:
+            return make_field(FieldName.SEX, found[1], Hit(line, found[1]))
+    return None
+
+
+def _issuer(text: str) -> str | None:
+    value = text.strip(" :.")
+    return value if 3 <= len(value) <= 80 and not re.search(r"\d{2}", value) else None
+
+
+def extract_identity(doc: DocText) -> list[ExtractedField]:
+    found = [
+        text_field(doc, FieldName.LAST_NAME, LAST_NAME, _name_value),
+        text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value),
+        text_field(doc, FieldName.FIRST_NAMES, FIRST_NAMES, _name_value),
+        date_field(doc, FieldName.BIRTH_DATE, BIRTH_DATE),
+        date_field(doc, FieldName.EXPIRY_DATE, EXPIRY_DATE),
+        date_field(doc, FieldName.ISSUE_DATE, ISSUE_DATE),
+        _document_number(doc),
+        _sex(doc),
+        text_field(doc, FieldName.ISSUER, ISSUER, _issuer),
+    ]
+    return [f for f in found if f is not None]

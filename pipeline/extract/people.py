@@ -1,0 +1,92 @@
+"""Names of people as documents print them: after a civility or a label, surname first or last."""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.extract.text import DocText, Hit, Line, words_for
+
+CIVILITY = re.compile(
+    r"(?<![A-Za-z])(?:M\.|Mr\.?|Mme\.?|Mlle\.?|Monsieur|Madame|Mademoiselle|MME|MLLE|MONSIEUR|MADAME)"
+    r"(?:\s+(?:ou|et)\s+(?:M\.|Mme|MME))?\s+"
+)
+# A name: words of letters, apostrophes and hyphens (Ben Saïd, N'Diaye, Le Gall-Martin).
+NAME_WORDS = re.compile(
+    r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*(?:[ ,]+[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*)*"
+)
+# Words a name line may run into when columns merge or a sentence goes on.
+_STOP_WORDS = {"ne", "nee", "né", "née", "est", "demeurant", "domicilie", "domicilié", "domiciliée",
+               "titulaire", "iban", "bic", "adresse"}  # fmt: skip
+_GAP_FACTOR = 1.2  # a horizontal gap wider than this many word heights separates columns
+
+
+def strip_civility(text: str) -> str:
+    return CIVILITY.sub("", text, count=1).strip()
+
+
+def cut_at_column_gap(line: Line, raw: str) -> str:
+    """`raw` cut where its words on the page jump to another column (text layers merge columns)."""
+    words = words_for(line.page, raw)
+    aspect = line.page.width_px / max(line.page.height_px, 1)  # boxes are page-relative
+    for i in range(1, len(words)):
+        before, after = words[i - 1], words[i]
+        height = max(before.box.y1 - before.box.y0, 1e-6)
+        if (after.box.x0 - before.box.x1) * aspect > _GAP_FACTOR * height:
+            return " ".join(w.text for w in words[:i])
+    return raw
+
+
+def clean_name(text: str) -> str | None:
+    """The name part at the start of `text`: letters and separators, stop words cut off."""
+    match = NAME_WORDS.match(text.strip())
+    if not match:
+        return None
+    kept: list[str] = []
+    for word in match[0].replace(",", " , ").split():
+        if word.lower().strip(",") in _STOP_WORDS:
+            break
+        kept.append(word)
+    name = " ".join(kept).replace(" , ", ", ").strip(" ,")
+    return name if len(name) >= 2 else None
+
+
+def split_full_name(full: str) -> tuple[str, str] | None:
+    """(last name, first names) when capitals tell the surname apart ("BEN SAÏD Franck").
+
+    Returns None when the case does not tell (all capitals, all mixed case).
+    """
+    words = strip_civility(full).replace(",", " ").split()
+    upper = [(len(w) > 1 and w.isupper()) or (len(w) == 1 and w.isupper()) for w in words]
+    if all(upper) or not any(upper):
+        return None
+    # Surname first or last: a single block of capitals at one end.
+    if upper[0]:
+        cut = upper.index(False)
+        if any(upper[cut:]):
+            return None
+        return " ".join(words[:cut]), " ".join(words[cut:])
+    cut = upper.index(True)
+    if not all(upper[cut:]):
+        return None
+    return " ".join(words[cut:]), " ".join(words[:cut])
+
+
+def find_person_after_civility(doc: DocText, *, lines: list[Line] | None = None) -> Hit | None:
+    """First 'M. Jean DUPONT' / 'Mme DUPONT Anne' in the given lines (all lines by default)."""
+    return next(iter(people_after_civility(doc, lines=lines)), None)
+
+
+def people_after_civility(doc: DocText, *, lines: list[Line] | None = None) -> list[Hit]:
+    """Every 'M. Jean DUPONT' / 'Mme DUPONT Anne' in the given lines (all lines by default)."""
+    hits = []
+    for line in lines if lines is not None else doc.lines:
+        match = CIVILITY.search(line.text)
+        if not match:
+            continue
+        name = clean_name(line.text[match.end() :])
+        if not name or len(name.split()) < 2:
+            continue
+        start = match.start()
+        end = match.end() + line.text[match.end() :].index(name) + len(name)
+        hits.append(Hit(line, cut_at_column_gap(line, line.text[start:end])))
+    return hits
