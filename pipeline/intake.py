@@ -304,6 +304,8 @@ def inspect_image(path: Path, kind: FileKind, limits: Limits) -> int:
 
         pillow_heif.register_heif_opener()
     # Pillow's own bomb guard stays on, at our cap; its warning is an error here.
+    # The cap is Pillow's process-wide setting: put the previous one back after.
+    previous_cap = Image.MAX_IMAGE_PIXELS
     Image.MAX_IMAGE_PIXELS = limits.max_pixels
     try:
         with warnings.catch_warnings():
@@ -320,6 +322,8 @@ def inspect_image(path: Path, kind: FileKind, limits: Limits) -> int:
         raise CorruptFile(MESSAGE_CORRUPT, detail=f"{kind} not identified") from error
     except (OSError, SyntaxError, ValueError, EOFError, struct.error) as error:
         raise CorruptFile(MESSAGE_CORRUPT, detail=f"{kind}: {type(error).__name__}") from error
+    finally:
+        Image.MAX_IMAGE_PIXELS = previous_cap
     return frames
 
 
