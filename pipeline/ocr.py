@@ -55,11 +55,14 @@ def ocr_page(
     psm: int = DEFAULT_PSM,
     *,
     timeout_s: float = OCR_TIMEOUT_S,
+    config_extra: str = "",
 ) -> OcrResult:
-    """Read a greyscale or binary page image: text with lines, words with relative boxes."""
-    data = _run_tesseract(
-        "data", image, languages=languages, config=f"--psm {psm}", timeout_s=timeout_s
-    )
+    """Read a greyscale or binary page image: text with lines, words with relative boxes.
+
+    `config_extra` is appended to tesseract's options (e.g. a character whitelist).
+    """
+    config = f"--psm {psm} {config_extra}".strip()
+    data = _run_tesseract("data", image, languages=languages, config=config, timeout_s=timeout_s)
     height, width = image.shape[:2]
     return _result_from_data(data, width=width, height=height)
 

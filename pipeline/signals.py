@@ -8,14 +8,20 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
+from datetime import date
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 
 from pipeline.photo import background_uniformity
 from pipeline.types import PageSignals
+
+if TYPE_CHECKING:
+    from pipeline.mrz import MrzReading
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +64,7 @@ def measure_signals(image: np.ndarray, text: str) -> PageSignals:
         largest_face_ratio=largest,
         background_uniformity=background_uniformity(small) if min(small.shape[:2]) >= 8 else 0.0,
         datamatrix=find_datamatrix(image),
-        mrz_lines=mrz_like_lines(text),
+        mrz_lines=mrz_lines_of_page(image, text, width / max(height, 1)),
     )
 
 
@@ -99,3 +105,58 @@ def find_datamatrix(image: np.ndarray) -> list[str]:
 def mrz_like_lines(text: str) -> list[str]:
     lines = [re.sub(r"\s+", "", line).upper() for line in text.splitlines()]
     return [line for line in lines if MRZ_LINE.match(line) and line.count("<") >= 2]
+
+
+# --- MRZ re-read (field extraction) -------------------------------------------------
+
+# Identity cards are ~1.42 wide for 1 high (ID-1); a passport data page ~1.42 too.
+CARD_ASPECT = (1.25, 1.75)
+ID_WORDS = re.compile(r"(?i)passeport|passport|identit|s[ée]jour|residence|permis")
+MRZ_WHITELIST = "-c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+MRZ_BAND_FRACTIONS = (0.4, 1.0)  # bottom share of the page re-read for the MRZ
+
+
+def mrz_lines_of_page(image: np.ndarray, text: str, aspect: float) -> list[str]:
+    """MRZ lines of a page: from its text when they verify, else re-read from the image.
+
+    Page OCR with layout analysis often splits or garbles the MRZ; re-reading the
+    bottom band as one block with the MRZ alphabet only recovers most of them.
+    Only pages that look like identity documents pay for the extra OCR.
+    """
+    from pipeline.mrz import find_mrz
+
+    lines = mrz_like_lines(text)
+    today = date.today()
+    from_text = find_mrz(text, as_of=today)
+    if from_text is not None and from_text.valid:
+        return from_text.lines
+    card_shaped = CARD_ASPECT[0] <= aspect <= CARD_ASPECT[1]
+    if not (lines or card_shaped or ID_WORDS.search(text)):
+        return lines
+    best = from_text
+    for reading in _mrz_band_readings(image, today):
+        if best is None or (reading.valid, sum(reading.checks.values())) > (
+            best.valid,
+            sum(best.checks.values()),
+        ):
+            best = reading
+        if best.valid:
+            break
+    return best.lines if best is not None else lines
+
+
+def _mrz_band_readings(image: np.ndarray, today: date) -> Iterator[MrzReading]:
+    from pipeline.mrz import find_mrz
+    from pipeline.ocr import ocr_page
+
+    height = image.shape[0]
+    for fraction in MRZ_BAND_FRACTIONS:
+        band = image[int(height * (1 - fraction)) :, :]
+        try:
+            read = ocr_page(band, languages="eng", psm=6, config_extra=MRZ_WHITELIST)
+        except Exception as error:  # the page's own text is already read: keep it
+            log.warning("MRZ band re-read failed: %s", type(error).__name__)
+            return
+        found = find_mrz(read.text, as_of=today)
+        if found is not None:
+            yield found
