@@ -7,41 +7,119 @@ object keys, never document bytes or texts.
 from __future__ import annotations
 
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 from prefect import flow, task, unmapped
+from pydantic import BaseModel
 
 from flows import runtime
-from pipeline import keys, report, state
+from pipeline import fanout, keys, report, state
 from pipeline.dossiers import load_manifest
 from pipeline.piece import ReadOptions, read_piece
 from pipeline.types import PieceReading
 
 
-@task(
-    name="read-piece",
-    retries=2,
-    retry_delay_seconds=[1, 5],
-    retry_condition_fn=runtime.retry_on_storage_error,
-    task_run_name="read-piece-{sha256:.12}",
-)
-def read_piece_task(dossier_id: str, sha256: str) -> str:
-    """Read one piece (pages batched inside) and store its full reading; returns its key."""
+class ReadPhase(BaseModel):
+    """Outcome of the read phase: one reading key per distinct piece, and who read what."""
+
+    reading_keys: list[str]
+    batches: list[fanout.BatchDone]
+
+
+def _read_options() -> ReadOptions:
     settings = runtime.settings()
-    store = runtime.store()
-    options = ReadOptions(
+    return ReadOptions(
         limits=settings.limits,
         languages=settings.ocr_languages,
         page_workers=settings.page_workers,
     )
+
+
+@contextmanager
+def _original(dossier_id: str, sha256: str) -> Iterator[Path]:
+    """The piece's original downloaded to a private temporary file, removed afterwards."""
     with tempfile.TemporaryDirectory(prefix="justif-piece-") as folder:
         local = Path(folder) / "original"
-        store.download(keys.original_key(dossier_id, sha256), local)
-        reading = read_piece(local, options, cache=store, sha256=sha256)
+        runtime.store().download(keys.original_key(dossier_id, sha256), local)
+        yield local
+
+
+@task(
+    name="plan-piece",
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=runtime.retry_on_storage_error,
+    task_run_name="plan-piece-{sha256:.12}",
+)
+def plan_piece_task(dossier_id: str, sha256: str) -> list[list[int]]:
+    """Batches of the pages still to read (none when all are cached or the file is refused)."""
+    with _original(dossier_id, sha256) as local:
+        todo = fanout.pages_to_read(local, _read_options(), cache=runtime.store(), sha256=sha256)
+    return fanout.page_batches(todo, runtime.settings().page_batch_size)
+
+
+@task(
+    name="read-pages",
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=runtime.retry_on_storage_error,
+    task_run_name="read-pages-{sha256:.12}-{pages}",
+)
+def read_pages_task(dossier_id: str, sha256: str, pages: list[int]) -> fanout.BatchDone:
+    """Read a batch of pages into the page cache; the texts stay there, not in the result."""
+    with _original(dossier_id, sha256) as local:
+        read_piece(local, _read_options(), cache=runtime.store(), sha256=sha256, pages=pages)
+    return fanout.BatchDone(sha256=sha256, pages=pages, worker=fanout.worker_identity())
+
+
+@task(
+    name="assemble-piece",
+    retries=2,
+    retry_delay_seconds=[1, 5],
+    retry_condition_fn=runtime.retry_on_storage_error,
+    task_run_name="assemble-piece-{sha256:.12}",
+)
+def assemble_piece_task(dossier_id: str, sha256: str, fresh_pages: list[int]) -> str:
+    """One reading per piece from the page cache (any page missing is read now); its key."""
+    with _original(dossier_id, sha256) as local:
+        reading = read_piece(local, _read_options(), cache=runtime.store(), sha256=sha256)
+    # Pages read by this run's batches came through the cache but are not reused results.
+    fresh = set(fresh_pages)
+    pages = [
+        page.model_copy(update={"cached": False}) if page.n in fresh else page
+        for page in reading.pages
+    ]
+    reading = reading.model_copy(update={"pages": pages})
     key = keys.reading_key(dossier_id, sha256)
-    store.put_json(key, reading.model_dump(mode="json"))
+    runtime.store().put_json(key, reading.model_dump(mode="json"))
     return key
+
+
+def read_phase(dossier_id: str) -> ReadPhase:
+    """Fan the dossier's pages out in batches, then reassemble one reading per piece.
+
+    Runs inside a flow; the flow's task runner (threads or Dask) spreads the batches.
+    """
+    manifest = load_manifest(runtime.store(), dossier_id)
+    unique = list(dict.fromkeys(entry.sha256 for entry in manifest.files))
+    plans = plan_piece_task.map(unmapped(dossier_id), unique)
+    work = [
+        (sha, batch) for sha, plan in zip(unique, plans, strict=True) for batch in plan.result()
+    ]
+    reads = read_pages_task.map(
+        unmapped(dossier_id), [sha for sha, _ in work], [batch for _, batch in work]
+    )
+    done = [future.result() for future in reads]
+    fresh = {
+        sha: [n for batch in done if batch.sha256 == sha for n in batch.pages] for sha in unique
+    }
+    assembled = assemble_piece_task.map(
+        unmapped(dossier_id), unique, [fresh[sha] for sha in unique]
+    )
+    return ReadPhase(reading_keys=[future.result() for future in assembled], batches=done)
 
 
 @task(
@@ -60,13 +138,10 @@ def write_report_task(dossier_id: str, reading_keys: list[str]) -> str:
     return keys.report_key(dossier_id)
 
 
-@flow(name="check-dossier", log_prints=False)
+@flow(name="check-dossier", log_prints=False, task_runner=runtime.task_runner())
 def check_dossier(dossier_id: str) -> dict[str, Any]:
     """Check one dossier already stored under dossiers/<id>/; returns the report."""
-    manifest = load_manifest(runtime.store(), dossier_id)
-    unique = list(dict.fromkeys(entry.sha256 for entry in manifest.files))
-    futures = read_piece_task.map(unmapped(dossier_id), unique)
-    reading_keys = [future.result() for future in futures]
+    reading_keys = read_phase(dossier_id).reading_keys
     report_key = write_report_task(dossier_id, reading_keys)
     result: dict[str, Any] = runtime.store().get_json(report_key)
     return result

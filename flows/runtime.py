@@ -12,6 +12,7 @@ from typing import Any
 from prefect import Task
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
+from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
 from pipeline.errors import StorageError
 from pipeline.settings import Settings
@@ -47,3 +48,39 @@ def retry_on_storage_error(task: Task[..., Any], task_run: TaskRun, state: State
     except Exception:
         return False
     return False
+
+
+def task_runner(config: Settings | None = None) -> TaskRunner[Any]:
+    """The runner that fans pages out: a Dask cluster when configured, else local threads.
+
+    `JUSTIF_DASK_ADDRESS` names an existing scheduler (production); else
+    `JUSTIF_DASK_LOCAL_WORKERS` > 0 starts a local cluster of that many worker
+    processes for the flow run (one machine, several cores).
+    """
+    config = config or settings()
+    if config.dask_address:
+        return dask_task_runner(address=config.dask_address)
+    if config.dask_local_workers:
+        return dask_task_runner(local_workers=config.dask_local_workers)
+    return ThreadPoolTaskRunner()
+
+
+def dask_task_runner(*, address: str = "", local_workers: int = 0) -> TaskRunner[Any]:
+    """A prefect-dask runner on a scheduler address, or on a new local cluster of processes."""
+    import dask
+    from prefect_dask import DaskTaskRunner
+
+    # Reading a file forks an isolated child (pipeline.isolation); daemonic Dask
+    # workers may not have children, so workers must not be daemonic.
+    dask.config.set({"distributed.worker.daemon": False})
+    if address:
+        return DaskTaskRunner(address=address)
+    return DaskTaskRunner(
+        cluster_class="distributed.LocalCluster",
+        cluster_kwargs={
+            "n_workers": local_workers,
+            "threads_per_worker": 1,
+            "processes": True,
+            "dashboard_address": None,
+        },
+    )

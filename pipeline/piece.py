@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,19 +38,30 @@ def read_piece(
     *,
     cache: ObjectStore | None = None,
     sha256: str | None = None,
+    pages: Collection[int] | None = None,
 ) -> PieceReading:
-    """Read every page of one untrusted file; errors are returned in `error`, not raised."""
+    """Read the pages of one untrusted file; errors are returned in `error`, not raised.
+
+    `pages` (1-based) limits the reading to a subset, so that the pages of a
+    long piece can be read by several workers and reassembled from the cache.
+    """
     started = time.perf_counter()
     sha256 = sha256 or sha256_of(path)
+    wanted = frozenset(pages) if pages is not None else None
     version = engine_version()
     cached = page_cache.load_cached_pages(cache, sha256, version) if cache else {}
-    cached = {n: page.model_copy(update={"cached": True}) for n, page in cached.items()}
+    cached = {
+        n: page.model_copy(update={"cached": True})
+        for n, page in cached.items()
+        if wanted is None or n in wanted
+    }
     try:
         report, fresh = isolation.run_isolated(
             _read_untrusted,
             path,
             options,
             frozenset(cached),
+            wanted,
             timeout_s=options.limits.parse_timeout_s,
             memory_mb=options.limits.parse_memory_mb,
         )
@@ -63,19 +75,27 @@ def read_piece(
     if cache:
         for page in fresh:
             page_cache.save_page(cache, sha256, version, page)
-    pages = sorted([*cached.values(), *fresh], key=lambda page: page.n)
+    readings = sorted([*cached.values(), *fresh], key=lambda page: page.n)
     return PieceReading(
-        sha256=sha256, intake=report, pages=pages, seconds=time.perf_counter() - started
+        sha256=sha256, intake=report, pages=readings, seconds=time.perf_counter() - started
     )
 
 
 def _read_untrusted(
-    path: Path, options: ReadOptions, skip_pages: frozenset[int]
+    path: Path,
+    options: ReadOptions,
+    skip_pages: frozenset[int],
+    wanted: frozenset[int] | None = None,
 ) -> tuple[IntakeReport, list[PageReading]]:
     """Runs in the isolated child: everything that parses the file's bytes."""
     report = intake.inspect_file(path, options.limits)
+    if wanted is not None:
+        # The page count is only known once intake has parsed the file.
+        others = {n for n in range(1, report.page_count + 1) if n not in wanted}
+        skip_pages = skip_pages | others
     if report.kind in (FileKind.DOCX, FileKind.TEXT):
-        return report, reading.read_text_document_pages(path, report.kind)
+        pages = [] if 1 in skip_pages else reading.read_text_document_pages(path, report.kind)
+        return report, pages
     pages = reading.read_pages(
         path,
         report.kind,

@@ -39,7 +39,11 @@ class Settings(BaseSettings):
     database_url: str = ""  # empty: SQLite file under `home`
     ocr_languages: str = "fra+eng"
     page_workers: int = 0  # 0: one per CPU core
+    # Page fan-out of the check flow: a Dask scheduler address ("tcp://host:8786"), or
+    # a local cluster of this many worker processes per flow run; neither: the worker's threads.
     dask_address: str = ""
+    dask_local_workers: int = Field(default=0, ge=0)
+    page_batch_size: int = Field(default=4, ge=1)  # pages per read task of a long piece
     limits: Limits = Field(default_factory=Limits)
 
     @property
