@@ -59,6 +59,7 @@ def store_dossier(
     applicant: dict[str, Any] | None = None,
     dossier_id: str | None = None,
     as_of: date | None = None,
+    submitted_at: datetime | None = None,
 ) -> Manifest:
     """Store the originals and the manifest of a new dossier; `files` is (display name, path)."""
     dossier_id = dossier_id or new_dossier_id()
@@ -74,7 +75,7 @@ def store_dossier(
         procedure=procedure,
         applicant=applicant or {},
         files=entries,
-        submitted_at=datetime.now(UTC),
+        submitted_at=submitted_at or datetime.now(UTC),
         as_of=as_of,
     )
     store.put_json(keys.manifest_key(dossier_id), manifest.model_dump(mode="json"))

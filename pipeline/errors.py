@@ -41,6 +41,12 @@ class InvalidApplicant(JustifError):
     code = "INVALID_APPLICANT"
 
 
+class InvalidIncoming(JustifError):
+    """A dossier dropped under incoming/ by a backend is malformed; it is left in place."""
+
+    code = "INVALID_INCOMING"
+
+
 class StorageError(JustifError):
     """The object store failed (network, permissions, missing object)."""
 
