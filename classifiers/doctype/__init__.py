@@ -1,0 +1,1 @@
+"""Document-type classifier: features, model factory, training data, training, persistence."""

@@ -1,0 +1,345 @@
+"""Labelled readings for training and evaluation, made with the document generator.
+
+Born-digital documents are generated and read through the real text-layer
+reader (fast). OCR of hundreds of scans would not fit the training budget, so
+most scans are simulated: the text layer of the same document goes through an
+OCR-noise model (character confusions, dropped, merged and split words, lost
+lines) and its page signals are shifted as a scan or photo shifts them. A few
+documents (`ocr_count`) are really rendered as scans or photos and OCRed, so
+the model also sees what tesseract truly makes of them. Readings are cached on
+disk by file sha256, so a rerun only generates.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import multiprocessing
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+
+import numpy as np
+
+from fixtures.generator.api import doc_rng, generate_document
+from fixtures.generator.model import Rendering
+from fixtures.generator.registry import select_templates
+from pipeline import reading as page_reading
+from pipeline.dossiers import sha256_of
+from pipeline.fields import DocType
+from pipeline.signals import measure_signals
+from pipeline.types import FileKind, PageReading, PieceReading, Quality, TextSource
+
+log = logging.getLogger(__name__)
+
+# One template per type never used for fitting: evaluation measures how the
+# model copes with a layout and wording it has not seen.
+HOLDOUT_TEMPLATES: tuple[str, ...] = (
+    "bank_details.rib_online",
+    "company_extract.kbis_infogreffe",
+    "id_photo.studio",
+    "identity_card.cni_old",
+    "other.minutes",
+    "passport.copy_a4",
+    "payslip.simplified",
+    "proof_of_address.water",
+    "residence_permit.recepisse_a4",
+    "resume.sidebar",
+    "school_certificate.ifsi",
+    "tax_notice.situation_declarative",
+    "urssaf_certificate.msa_style",
+)
+# Types whose real uploads are mostly photos or scans of a card.
+CARD_TYPES = frozenset(
+    {DocType.IDENTITY_CARD, DocType.PASSPORT, DocType.RESIDENCE_PERMIT, DocType.ID_PHOTO}
+)
+A4_RATIO = 210 / 297
+_CONFUSIONS: dict[str, tuple[str, ...]] = {
+    "e": ("c", "é", "o"),
+    "é": ("e", "ê", "6"),
+    "è": ("e", "é"),
+    "a": ("o", "à", "e"),
+    "o": ("0", "a", "c"),
+    "i": ("l", "1", "í"),
+    "l": ("1", "I", "i"),
+    "n": ("m", "u", "ri"),
+    "m": ("rn", "nn"),
+    "u": ("v", "n"),
+    "s": ("5", "$"),
+    "t": ("f", "l"),
+    "c": ("e", "("),
+    "r": ("t", "n"),
+    "d": ("cl", "a"),
+    "0": ("O", "o"),
+    "1": ("l", "I", "7"),
+    "5": ("S", "s"),
+    "8": ("B", "3"),
+    "B": ("8", "E"),
+    "O": ("0", "Q"),
+    "I": ("l", "1"),
+    "S": ("5",),
+}
+_JUNK = ("|", "—", "'", ".", ",", "_", "~", "»", "«", "=", "ii", "Ë", "ï")
+
+
+class SampleSource(StrEnum):
+    TEXT_LAYER = "text_layer"
+    SIMULATED_SCAN = "simulated_scan"
+    OCR = "ocr"
+
+
+@dataclass(frozen=True)
+class Sample:
+    reading: PieceReading
+    label: DocType
+    template_id: str
+    source: SampleSource
+    file_sha256: str
+
+
+@dataclass(frozen=True)
+class _Job:
+    index: int
+    seed: int
+    out_dir: Path
+    cache_dir: Path
+    include: tuple[str, ...] | None
+    exclude: tuple[str, ...] | None
+    real_ocr: bool
+    simulate_share: float
+    keep_clean: bool
+
+
+# --- OCR noise ---
+
+
+def ocr_noise(text: str, rng: np.random.Generator, level: float) -> str:
+    """Text as a mediocre OCR would return it; `level` in 0..1 scales every kind of error."""
+    lines = []
+    for line in text.splitlines():
+        if rng.random() < 0.12 * level:
+            continue  # a line lost to a fold, a stain or a crop
+        lines.append(" ".join(_noisy_words(line.split(), rng, level)))
+    return "\n".join(lines)
+
+
+def _noisy_words(words: Sequence[str], rng: np.random.Generator, level: float) -> list[str]:
+    out: list[str] = []
+    for word in words:
+        roll = rng.random()
+        if roll < 0.06 * level:
+            continue
+        if roll < 0.10 * level and out:
+            out[-1] += word  # two words merged
+            continue
+        word = "".join(_noisy_char(c, rng, level) for c in word)
+        if len(word) > 4 and rng.random() < 0.04 * level:
+            cut = int(rng.integers(1, len(word) - 1))
+            word = word[:cut] + " " + word[cut:]
+        out.append(word)
+        if rng.random() < 0.04 * level:
+            out.append(_JUNK[int(rng.integers(0, len(_JUNK)))])
+    return out
+
+
+def _noisy_char(char: str, rng: np.random.Generator, level: float) -> str:
+    options = _CONFUSIONS.get(char)
+    if options and rng.random() < 0.08 * level:
+        return options[int(rng.integers(0, len(options)))]
+    return char
+
+
+def simulate_scan(
+    reading: PieceReading, doc_type: DocType, rng: np.random.Generator
+) -> PieceReading:
+    """The reading a scan or phone photo of the same document would give."""
+    level = float(rng.uniform(0.15, 1.0))
+    photo = rng.random() < (0.6 if doc_type in CARD_TYPES else 0.25)
+    pages = [_simulated_page(page, rng, level, photo=photo) for page in reading.pages]
+    return reading.model_copy(update={"pages": pages})
+
+
+def _simulated_page(
+    page: PageReading, rng: np.random.Generator, level: float, *, photo: bool
+) -> PageReading:
+    signals = page.signals
+    if signals is not None:
+        if photo:  # the sheet on a table: any framing, some background colour
+            ratio = float(rng.uniform(0.55, 1.8))
+            colour = signals.colourfulness + float(rng.uniform(5, 40))
+        else:  # scanners give A4, a card lands on an A4 sheet
+            ratio = A4_RATIO if rng.random() < 0.8 else signals.aspect_ratio
+            colour = signals.colourfulness * float(rng.uniform(0.3, 1.1))
+        signals = signals.model_copy(
+            update={
+                "aspect_ratio": ratio,
+                "colourfulness": colour,
+                "ink_ratio": min(1.0, signals.ink_ratio + float(rng.uniform(0.0, 0.08))),
+            }
+        )
+    return page.model_copy(
+        update={
+            "text": ocr_noise(page.text, rng, level),
+            "words": [],
+            "text_source": TextSource.OCR,
+            "confidence": float(rng.uniform(0.55, 0.95)),
+            "signals": signals,
+        }
+    )
+
+
+# --- reading generated files ---
+
+
+def read_generated(path: Path, cache_dir: Path) -> PieceReading:
+    """Real reading of one generated (trusted) file, cached by sha256.
+
+    The isolation of `read_piece` guards against hostile files; these come from
+    our own generator, so the same readers are called in-process.
+    """
+    sha = sha256_of(path)
+    cached = cache_dir / f"{sha}.json"
+    if cached.exists():
+        return PieceReading.model_validate_json(cached.read_text(encoding="utf-8"))
+    kind = FileKind.PDF if path.suffix == ".pdf" else FileKind.JPEG
+    if path.suffix == ".png":
+        kind = FileKind.PNG
+    pages = page_reading.read_pages(path, kind, page_workers=1)
+    result = PieceReading(sha256=sha, pages=pages)
+    part = cached.with_suffix(".part")
+    part.write_text(result.model_dump_json(), encoding="utf-8")
+    part.replace(cached)
+    return result
+
+
+def photo_reading(path: Path, rng: np.random.Generator) -> PieceReading:
+    """A portrait photo: signals measured on the real image, OCR returns a few specks."""
+    from PIL import Image
+
+    with Image.open(path) as image:
+        pixels = np.asarray(image.convert("RGB"))
+    junk = " ".join(_JUNK[int(rng.integers(0, len(_JUNK)))] for _ in range(int(rng.integers(0, 4))))
+    height, width = pixels.shape[:2]
+    page = PageReading(
+        n=1,
+        text_source=TextSource.OCR,
+        text=junk,
+        confidence=float(rng.uniform(0.0, 0.5)),
+        quality=Quality(blur=100.0, dpi=300.0, contrast=0.5, blank=not junk),
+        width_px=width,
+        height_px=height,
+        signals=measure_signals(pixels, junk),
+    )
+    return PieceReading(sha256=sha256_of(path), pages=[page])
+
+
+def _make_samples(job: _Job) -> list[Sample]:
+    rng = doc_rng(job.seed, job.index)
+    types = [t for t in DocType if select_templates(t, job.include, job.exclude)]
+    doc_type = types[job.index % len(types)]  # balanced classes
+    templates = select_templates(doc_type, job.include, job.exclude)
+    template = templates[int(rng.integers(0, len(templates)))]
+    rendering = None
+    if template.raster is None:
+        rendering = Rendering.BORN_DIGITAL
+        if job.real_ocr:
+            rendering = Rendering.PHOTO if doc_type in CARD_TYPES else Rendering.SCAN
+    doc = generate_document(
+        doc_type,
+        job.out_dir,
+        seed=int(rng.integers(0, 2**63)),
+        name=f"doc_{job.index:05d}",
+        template_id=template.id,
+        rendering=rendering,
+    )
+    path = job.out_dir / doc.files[0].path
+    sha = sha256_of(path)
+    if template.raster is not None:
+        return [Sample(photo_reading(path, rng), doc_type, template.id, SampleSource.OCR, sha)]
+    reading = read_generated(path, job.cache_dir)
+    if job.real_ocr:
+        return [Sample(reading, doc_type, template.id, SampleSource.OCR, sha)]
+    samples = []
+    simulate = rng.random() < job.simulate_share
+    if job.keep_clean or not simulate:
+        samples.append(Sample(reading, doc_type, template.id, SampleSource.TEXT_LAYER, sha))
+    if simulate:
+        noisy = simulate_scan(reading, doc_type, rng)
+        samples.append(Sample(noisy, doc_type, template.id, SampleSource.SIMULATED_SCAN, sha))
+    return samples
+
+
+def build_samples(
+    out_dir: Path,
+    count: int,
+    *,
+    seed: int,
+    cache_dir: Path,
+    include: Iterable[str] | None = None,
+    exclude: Iterable[str] | None = None,
+    ocr_count: int = 0,
+    simulate_share: float = 0.5,
+    keep_clean: bool = True,
+    workers: int = 2,
+    on_done: Callable[[], None] = lambda: None,
+) -> list[Sample]:
+    """Generate `count` documents (classes balanced) and read them into labelled samples.
+
+    The first `ocr_count` documents are real scans or photos read by OCR. With
+    `keep_clean`, a simulated scan is added beside its clean reading (training
+    augmentation); without it, it replaces it (an evaluation mix).
+    """
+    out_dir.mkdir(parents=True, exist_ok=True)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    jobs = [
+        _Job(
+            i,
+            seed,
+            out_dir,
+            cache_dir,
+            tuple(include) if include else None,
+            tuple(exclude) if exclude else None,
+            i < ocr_count,
+            simulate_share,
+            keep_clean,
+        )
+        for i in range(count)
+    ]
+    # OCR jobs first: they are the slowest, so both workers stay busy to the end.
+    samples: list[Sample] = []
+    if workers <= 1:
+        for job in jobs:
+            samples.extend(_make_samples(job))
+            on_done()
+        return samples
+    context = multiprocessing.get_context("forkserver")
+    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        for result in pool.map(_make_samples, jobs, chunksize=1):
+            samples.extend(result)
+            on_done()
+    return samples
+
+
+def samples_hash(samples: Sequence[Sample]) -> str:
+    """Identifies a training set: the files read, their labels and how each was read."""
+    digest = hashlib.sha256()
+    for sample in samples:
+        digest.update(f"{sample.file_sha256}:{sample.label}:{sample.source.value}\n".encode())
+    return digest.hexdigest()
+
+
+def write_manifest(samples: Sequence[Sample], path: Path) -> None:
+    """Labels, templates and sources of a sample set (no text), for the model card's folder."""
+    rows = [
+        {
+            "sha256": s.file_sha256,
+            "type": s.label.value,
+            "template": s.template_id,
+            "source": s.source.value,
+        }
+        for s in samples
+    ]
+    path.write_text(json.dumps(rows, indent=0) + "\n", encoding="utf-8")

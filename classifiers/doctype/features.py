@@ -1,0 +1,97 @@
+"""One sample per piece: normalised text plus a few numeric signals, from a PieceReading.
+
+Only what was read goes in: no file name, no font, no path. Numbers are
+collapsed so that amounts, dates and identifiers never act as features.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from enum import StrEnum
+
+import numpy as np
+
+from pipeline.types import PieceReading, TextSource
+
+MAX_TEXT_CHARS = 6000  # bounds the classification time of long documents
+_DIGITS = re.compile(r"\d+")
+_SPACES = re.compile(r"\s+")
+_ALNUM = re.compile(r"[a-z0-9]")
+
+
+class NumericFeature(StrEnum):
+    PAGES = "pages"
+    LOG_CHARS = "log_chars_per_page"
+    WORDS_PER_PAGE = "log_words_per_page"
+    LANDSCAPE = "landscape"
+    CARD_SHAPE = "card_shape"
+    COLOUR = "colourfulness"
+    INK = "ink_ratio"
+    FACE = "face"
+    FACE_SIZE = "largest_face_ratio"
+    MRZ = "mrz"
+    DATAMATRIX = "datamatrix"
+    OCR_SHARE = "ocr_share"
+    DIGIT_SHARE = "digit_share"
+    UPPER_SHARE = "upper_share"
+
+
+NUMERIC_FEATURES: tuple[NumericFeature, ...] = tuple(NumericFeature)
+TEXT_COLUMN = 0  # column of the normalised text in a feature matrix; numbers follow
+
+
+def normalise_text(text: str) -> str:
+    """Lowercase, accents folded, digit runs collapsed to 0, whitespace squeezed."""
+    folded = unicodedata.normalize("NFKD", text.lower())
+    ascii_text = "".join(c for c in folded if not unicodedata.combining(c))
+    return _SPACES.sub(" ", _DIGITS.sub("0", ascii_text)).strip()[:MAX_TEXT_CHARS]
+
+
+def raw_text(reading: PieceReading) -> str:
+    return "\n".join(page.text for page in reading.pages)
+
+
+def numeric_features(reading: PieceReading) -> list[float]:
+    """Signals that still speak when text is scarce (photos, cards), in NUMERIC_FEATURES order."""
+    pages = reading.pages
+    count = max(len(pages), 1)
+    text = raw_text(reading)
+    letters = [c for c in text if c.isalpha()]
+    signals = [p.signals for p in pages if p.signals is not None]
+    first = signals[0] if signals else None
+    ratio = first.aspect_ratio if first else 0.0
+    shape = min(ratio, 1 / ratio) if ratio > 0 else 0.0
+    values = {
+        NumericFeature.PAGES: math.log1p(len(pages)),
+        NumericFeature.LOG_CHARS: math.log1p(len(_ALNUM.findall(text.lower())) / count),
+        NumericFeature.WORDS_PER_PAGE: math.log1p(len(text.split()) / count),
+        NumericFeature.LANDSCAPE: float(ratio > 1.0),
+        # ID-1 cards are 0.63 wide/high, A4 is 0.71: a scanned card on A4 looks like A4.
+        NumericFeature.CARD_SHAPE: float(0.0 < shape < 0.67),
+        NumericFeature.COLOUR: math.log1p(max((s.colourfulness for s in signals), default=0.0)),
+        NumericFeature.INK: float(np.mean([s.ink_ratio for s in signals])) if signals else 0.0,
+        NumericFeature.FACE: float(any(s.faces > 0 for s in signals)),
+        NumericFeature.FACE_SIZE: max((s.largest_face_ratio for s in signals), default=0.0),
+        NumericFeature.MRZ: float(any(s.mrz_lines for s in signals)),
+        NumericFeature.DATAMATRIX: float(any(s.datamatrix for s in signals)),
+        NumericFeature.OCR_SHARE: sum(p.text_source is TextSource.OCR for p in pages) / count,
+        NumericFeature.DIGIT_SHARE: sum(c.isdigit() for c in text) / max(len(text), 1),
+        NumericFeature.UPPER_SHARE: sum(c.isupper() for c in letters) / max(len(letters), 1),
+    }
+    return [values[name] for name in NUMERIC_FEATURES]
+
+
+def sample_row(reading: PieceReading) -> list[object]:
+    """One row of the model's input: [normalised text, *numeric features]."""
+    return [normalise_text(raw_text(reading)), *numeric_features(reading)]
+
+
+def feature_matrix(readings: list[PieceReading]) -> np.ndarray:
+    """Rows for many readings, as the object array the model pipeline expects."""
+    rows = [sample_row(reading) for reading in readings]
+    matrix = np.empty((len(rows), 1 + len(NUMERIC_FEATURES)), dtype=object)
+    for i, row in enumerate(rows):
+        matrix[i, :] = row
+    return matrix

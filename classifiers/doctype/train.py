@@ -1,0 +1,178 @@
+"""Training the document-type model: data, fit, threshold, card, promotion."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+from classifiers.doctype.classifier import DoctypeModel
+from classifiers.doctype.dataset import HOLDOUT_TEMPLATES, Sample, build_samples, samples_hash
+from classifiers.doctype.evaluate import choose_threshold, evaluate_probabilities, meets_targets
+from classifiers.doctype.features import feature_matrix
+from classifiers.doctype.model import build_doctype_pipeline
+from classifiers.doctype.store import (
+    ModelMissing,
+    ModelVersionMismatch,
+    UntrustedModel,
+    load_model,
+    make_card,
+    new_version,
+    promote,
+    save_model,
+)
+from pipeline.storage import ObjectStore
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int], Callable[[], None]]  # (label, total) -> advance
+
+
+def _no_progress(label: str, total: int) -> Callable[[], None]:
+    return lambda: None
+
+
+@dataclass(frozen=True)
+class TrainingPlan:
+    """What `justif train doctype` generates and fits; defaults fit in 3 minutes on 2 cores."""
+
+    count: int = 260  # training documents (20 per type)
+    seed: int = 1
+    validation_count: int = 130  # held-out templates, for the threshold and promotion
+    validation_seed: int = 2
+    ocr_count: int = 0  # training documents really scanned and OCRed
+    holdout: tuple[str, ...] = HOLDOUT_TEMPLATES
+    workers: int = 2
+    random_state: int = 0
+
+
+@dataclass
+class TrainingResult:
+    model: DoctypeModel
+    train: list[Sample]
+    validation: list[Sample]
+    seconds: dict[str, float]
+
+
+def labels_of(samples: Sequence[Sample]) -> np.ndarray:
+    return np.asarray([s.label.value for s in samples], dtype=object)
+
+
+def fit_pipeline(samples: Sequence[Sample], *, random_state: int) -> Pipeline:
+    """Fit a fresh pipeline on the samples (validation data never passes here)."""
+    pipeline = build_doctype_pipeline(random_state=random_state)
+    folds = min(3, min(np.unique(labels_of(samples), return_counts=True)[1]))
+    if folds < 3:  # tiny sets: calibrate on as many folds as the rarest class allows
+        pipeline.set_params(classifier__cv=max(2, int(folds)))
+    pipeline.fit(feature_matrix([s.reading for s in samples]), labels_of(samples))
+    return pipeline
+
+
+def score(model: DoctypeModel, samples: Sequence[Sample]) -> dict[str, Any]:
+    """Metrics of a model on a labelled set at the model's own threshold."""
+    proba = model.predict_proba([s.reading for s in samples])
+    return evaluate_probabilities(labels_of(samples), proba, model.classes, model.threshold)
+
+
+def build_sets(
+    work_dir: Path, plan: TrainingPlan, progress: Progress = _no_progress
+) -> tuple[list[Sample], list[Sample]]:
+    """Training documents from the non-held-out templates; validation from the held-out ones."""
+    cache = work_dir / "readings"
+    train = build_samples(
+        work_dir / "train",
+        plan.count,
+        seed=plan.seed,
+        cache_dir=cache,
+        exclude=plan.holdout,
+        ocr_count=plan.ocr_count,
+        workers=plan.workers,
+        on_done=progress("Documents d'entraînement", plan.count),
+    )
+    validation = build_samples(
+        work_dir / "validation",
+        plan.validation_count,
+        seed=plan.validation_seed,
+        cache_dir=cache,
+        include=plan.holdout,
+        keep_clean=False,
+        workers=plan.workers,
+        on_done=progress("Documents de validation", plan.validation_count),
+    )
+    return train, validation
+
+
+def train_doctype(
+    work_dir: Path, plan: TrainingPlan, progress: Progress = _no_progress
+) -> TrainingResult:
+    """Generate and read the data, fit, choose the threshold, and write the card."""
+    started = time.perf_counter()
+    train, validation = build_sets(work_dir, plan, progress)
+    data_done = time.perf_counter()
+    advance = progress("Entraînement", 1)
+    pipeline = fit_pipeline(train, random_state=plan.random_state)
+    advance()
+    fitted = time.perf_counter()
+    model = DoctypeModel(pipeline=pipeline, threshold=1.0)
+    proba = model.predict_proba([s.reading for s in validation])
+    y_valid = labels_of(validation)
+    model.threshold = choose_threshold(y_valid, proba, model.classes)
+    metrics = evaluate_probabilities(y_valid, proba, model.classes, model.threshold)
+    data_hash = samples_hash(train)
+    seconds = {
+        "data": round(data_done - started, 1),
+        "fit": round(fitted - data_done, 1),
+        "total": round(time.perf_counter() - started, 1),
+    }
+    model.card = make_card(
+        version=new_version(data_hash),
+        data_hash=data_hash,
+        threshold=model.threshold,
+        metrics={"validation": metrics, "meets_targets_on_validation": meets_targets(metrics)},
+        extra={
+            "training": {
+                "documents": plan.count,
+                "samples": len(train),
+                "seed": plan.seed,
+                "ocr_documents": plan.ocr_count,
+                "validation_documents": plan.validation_count,
+                "validation_seed": plan.validation_seed,
+                "holdout_templates": list(plan.holdout),
+                "seconds": seconds,
+            }
+        },
+    )
+    return TrainingResult(model, train, validation, seconds)
+
+
+def promote_if_better(
+    store: ObjectStore, candidate: DoctypeModel, evaluation: Sequence[Sample]
+) -> bool:
+    """Save the candidate; make it current only if it beats the current model on `evaluation`.
+
+    A current model that cannot be loaded (missing, other library versions,
+    untrusted) is beaten by any candidate.
+    """
+    save_model(store, candidate)
+    try:
+        current = load_model(store)
+    except (ModelMissing, ModelVersionMismatch, UntrustedModel) as error:
+        log.info("no usable current doctype model (%s): promoting", error.code)
+        promote(store, candidate.version)
+        return True
+    if _rank(score(candidate, evaluation)) > _rank(score(current, evaluation)):
+        promote(store, candidate.version)
+        return True
+    log.info("candidate %s does not beat current %s", candidate.version, current.version)
+    return False
+
+
+def _rank(metrics: dict[str, Any]) -> tuple[bool, float, float]:
+    """Meeting the targets first, then accuracy, then lower log loss."""
+    return (meets_targets(metrics), metrics["accuracy"], -metrics["log_loss"])
