@@ -129,10 +129,25 @@ def read_phase(dossier_id: str) -> ReadPhase:
     retry_condition_fn=runtime.retry_on_storage_error,
 )
 def write_report_task(dossier_id: str, reading_keys: list[str]) -> str:
+    """Classify, extract, apply the procedure's rules and decide; store the report."""
     store = runtime.store()
     manifest = load_manifest(store, dossier_id)
-    readings = [PieceReading.model_validate(store.get_json(key)) for key in reading_keys]
-    built = report.build_report(manifest, readings)
+    readings = {
+        reading.sha256: reading
+        for reading in (PieceReading.model_validate(store.get_json(key)) for key in reading_keys)
+    }
+    classifier = runtime.classifier()
+    classifications = {
+        sha: classifier.classify(reading) if classifier else None
+        for sha, reading in readings.items()
+    }
+    built = report.build_report(
+        manifest,
+        runtime.procedure(manifest.procedure),
+        readings,
+        classifications,
+        trust=runtime.trust_list(),
+    )
     report.save_report(store, built)
     state.record_report(runtime.database(), manifest, built, actor="flow:check-dossier")
     return keys.report_key(dossier_id)

@@ -6,6 +6,7 @@ few places allowed to read the configuration.
 
 from __future__ import annotations
 
+import logging
 from functools import cache
 from typing import Any
 
@@ -14,9 +15,14 @@ from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 
+from pipeline.classification import TypeClassifier
 from pipeline.errors import StorageError
+from pipeline.procedures import Procedure, get_procedure
 from pipeline.settings import Settings
 from pipeline.storage import ObjectStore, open_store
+from pipeline.twoddoc import TrustList
+
+log = logging.getLogger(__name__)
 
 
 @cache
@@ -37,6 +43,28 @@ def database() -> Any:
     url = settings().resolved_database_url
     db.upgrade_database(url)
     return db.session_factory(db.make_engine(url))
+
+
+def procedure(code: str) -> Procedure:
+    return get_procedure(code, settings().procedures_dir)
+
+
+@cache
+def trust_list() -> TrustList | None:
+    path = settings().twoddoc_trust_list
+    return TrustList.load(path) if path else None
+
+
+@cache
+def classifier() -> TypeClassifier | None:
+    """The current document-type model; without one every piece goes to a case officer."""
+    from classifiers.doctype.store import ModelMissing, ModelVersionMismatch, load_model
+
+    try:
+        return load_model(store())
+    except (ModelMissing, ModelVersionMismatch) as error:
+        log.error("no usable document-type model (%s): run `justif train doctype`", error.detail)
+        return None
 
 
 def retry_on_storage_error(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:

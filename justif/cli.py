@@ -15,7 +15,7 @@ from justif.environment import apply_defaults
 
 apply_defaults()
 
-from justif import render  # noqa: E402
+from justif import models_cli, render  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 app = typer.Typer(
@@ -25,6 +25,7 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
 )
+models_cli.register(app)
 out = Console()
 err = Console(stderr=True)
 
@@ -40,23 +41,40 @@ def inspect(
         list[Path],
         typer.Argument(exists=True, dir_okay=False, readable=True, help="Files to read."),
     ],
-    as_json: Annotated[bool, typer.Option("--json", help="JSON Lines, one object per file.")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="JSON Lines, one object per file.")
+    ] = False,
     text: Annotated[bool, typer.Option("--text", help="Include each page's text.")] = False,
-    no_cache: Annotated[bool, typer.Option("--no-cache", help="Do not use the page cache.")] = False,
+    no_cache: Annotated[
+        bool, typer.Option("--no-cache", help="Do not use the page cache.")
+    ] = False,
 ) -> None:
-    """Read files (text layer or OCR) and report type, pages, legibility and errors."""
+    """Read files (text layer or OCR) and report type, fields, legibility and errors."""
+    from flows import runtime
+    from pipeline.analysis import analyse_piece
     from pipeline.piece import ReadOptions, read_piece
-    from pipeline.storage import open_store
 
-    settings = Settings()
+    settings = runtime.settings()
     options = ReadOptions(
         limits=settings.limits, languages=settings.ocr_languages, page_workers=settings.page_workers
     )
-    cache = None if no_cache else open_store(settings)
+    cache = None if no_cache else runtime.store()
+    classifier = runtime.classifier()
+    today = date.today()
     with render.progress(err, total=len(files), label="Lecture", enabled=len(files) > 1) as advance:
         for path in files:
             reading = read_piece(path, options, cache=cache)
-            result = render.inspect_result(str(path), reading, with_text=text)
+            classification = classifier.classify(reading) if classifier else None
+            analysed = analyse_piece(
+                path.name, reading, classification, as_of=today, trust=runtime.trust_list()
+            )
+            result = render.inspect_result(
+                str(path),
+                reading,
+                with_text=text,
+                classification=classification,
+                analysed=analysed,
+            )
             if as_json:
                 sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
@@ -88,11 +106,16 @@ def _collect(paths: list[Path]) -> list[Path]:
 
 @app.command()
 def check(
-    paths: Annotated[list[Path], typer.Argument(help="Files, or a folder of files, of one dossier.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Files, or a folder of files, of one dossier.")
+    ],
     procedure: Annotated[str, typer.Option("--procedure", "-p", help="Procedure code.")],
     applicant: Annotated[
-        Path | None, typer.Option("--applicant", exists=True, dir_okay=False, help="Applicant JSON.")
-    ] = None,
+        Path,
+        typer.Option(
+            "--applicant", exists=True, dir_okay=False, help="Applicant JSON (see README)."
+        ),
+    ],
     as_of: Annotated[
         str | None, typer.Option("--as-of", help="Date used as today, YYYY-MM-DD.")
     ] = None,
@@ -103,23 +126,38 @@ def check(
     Exits 0 whatever the decision; non-zero only for usage errors or an infrastructure failure.
     """
     files = _collect(paths)
-    applicant_data: dict[str, Any] = {}
-    if applicant:
-        try:
-            applicant_data = json.loads(applicant.read_text(encoding="utf-8"))
-        except (ValueError, UnicodeDecodeError) as error:
-            _fail(f"{applicant}: not valid JSON ({error})")
+    try:
+        applicant_data = json.loads(applicant.read_text(encoding="utf-8"))
+    except (ValueError, UnicodeDecodeError) as error:
+        _fail(f"{applicant}: not valid JSON ({error})")
     as_of_date = None
     if as_of:
         try:
             as_of_date = date.fromisoformat(as_of)
         except ValueError:
             _fail(f"--as-of {as_of!r} is not a date in the form YYYY-MM-DD")
+    _validate_submission(procedure, applicant_data)
     report = run_check(files, procedure, applicant_data, as_of_date, quiet=as_json)
     if as_json:
         sys.stdout.write(json.dumps(report, ensure_ascii=False, indent=2) + "\n")
     else:
         render.print_report(out, report)
+
+
+def _validate_submission(procedure_code: str, applicant: Any) -> None:
+    """Usage errors (unknown procedure, invalid applicant) are refused before any work."""
+    from pipeline.applicants import parse_applicant
+    from pipeline.errors import JustifError
+    from pipeline.procedures import get_procedure
+
+    settings = Settings()
+    try:
+        procedure = get_procedure(procedure_code, settings.procedures_dir)
+        if not isinstance(applicant, dict):
+            _fail("the applicant JSON must be an object")
+        parse_applicant(procedure.applicant, applicant)
+    except JustifError as error:
+        _fail(f"{error.code}: {error.message_fr}")
 
 
 def run_check(
@@ -150,6 +188,21 @@ def run_check(
     except JustifError as error:
         _fail(f"{error.code}: {error.detail or error.message_fr}", code=1)
         raise  # unreachable, for type checkers
+
+
+@app.command()
+def procedures() -> None:
+    """List the procedures and what each requires."""
+    from pipeline.procedures import load_procedures
+
+    for code, procedure in sorted(load_procedures(Settings().procedures_dir).items()):
+        out.print(f"[bold]{code}[/bold] — {procedure.title} ({procedure.applicant})")
+        for requirement in procedure.requirements:
+            accepted = ", ".join(str(t) for t in requirement.accept)
+            optional = " (facultatif)" if requirement.optional else ""
+            out.print(
+                f"  • {requirement.id}: {requirement.label}{optional} ({accepted})", markup=False
+            )
 
 
 @app.command()

@@ -34,9 +34,7 @@ def generate(out_dir: Path) -> list[Path]:
     folders = []
     for procedure, defect, seed in DEMO_DOSSIERS:
         folder = out_dir / f"{procedure}-{seed}"
-        generate_dossier(
-            procedure, np.random.default_rng(seed), DEMO_AS_OF, folder, defect=defect
-        )
+        generate_dossier(procedure, np.random.default_rng(seed), DEMO_AS_OF, folder, defect=defect)
         folders.append(folder)
     return folders
 

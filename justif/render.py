@@ -10,12 +10,16 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.classification import Classification
+from pipeline.decision import PieceInput
 from pipeline.report import page_summary
 from pipeline.types import PieceReading
 
 
 @contextmanager
-def progress(console: Console, *, total: int, label: str, enabled: bool) -> Iterator[Callable[[], None]]:
+def progress(
+    console: Console, *, total: int, label: str, enabled: bool
+) -> Iterator[Callable[[], None]]:
     """A progress bar on stderr for long work; a no-op for a single item."""
     if not enabled:
         yield lambda: None
@@ -31,17 +35,35 @@ def progress(console: Console, *, total: int, label: str, enabled: bool) -> Iter
         yield lambda: bar.advance(task)
 
 
-def inspect_result(file: str, reading: PieceReading, *, with_text: bool) -> dict[str, Any]:
+def inspect_result(
+    file: str,
+    reading: PieceReading,
+    *,
+    with_text: bool,
+    classification: Classification | None = None,
+    analysed: PieceInput | None = None,
+) -> dict[str, Any]:
     """One line of `justif inspect --json` (DESIGN.md §7)."""
+    fields = {
+        str(field.name): {"value": field.value, "evidence": field.evidence.model_dump(mode="json")}
+        for field in (analysed.fields if analysed else [])
+    }
     return {
         "file": file,
         "sha256": reading.sha256,
         "kind": reading.intake.kind.value if reading.intake else None,
-        "type": None,
-        "confidence": None,
+        "type": classification.type.value if classification and classification.type else None,
+        "confidence": round(classification.confidence, 4) if classification else None,
+        "type_guess": (
+            classification.best_guess.value
+            if classification and classification.best_guess
+            else None
+        ),
         "pages": [page_summary(page, with_text=with_text) for page in reading.pages],
-        "fields": {},
-        "checks": [],
+        "fields": fields,
+        "checks": [
+            check.model_dump(mode="json") for check in (analysed.checks if analysed else [])
+        ],
         "warnings": reading.intake.warnings if reading.intake else [],
         "error": reading.error.model_dump() if reading.error else None,
         "seconds": round(reading.seconds, 3),
@@ -52,14 +74,20 @@ def _quality_label(page: dict[str, Any]) -> str:
     quality = page["quality"]
     if quality["blank"]:
         return "page blanche"
-    return f"net {quality['blur']:.0f} · {quality['dpi']:.0f} dpi · contraste {quality['contrast']:.2f}"
+    return (
+        f"netteté {quality['blur']:.1f} · {quality['dpi']:.0f} dpi"
+        f" · contraste {quality['contrast']:.2f}"
+    )
 
 
 def print_inspect(console: Console, result: dict[str, Any]) -> None:
     title = f"{result['file']} — {result['kind'] or '?'} — {result['seconds']:.2f} s"
-    if result["error"]:
-        console.print(f"[bold]{title}[/bold]\n  [red]{result['error']['code']}[/red]: {result['error']['message']}")
+    error = result["error"]
+    if error:
+        console.print(f"[bold]{title}[/bold]\n  [red]{error['code']}[/red]: {error['message']}")
         return
+    if result.get("type"):
+        title += f" — {result['type']} ({result['confidence']:.0%})"
     table = Table(title=title, title_justify="left")
     for column in ("page", "source", "caractères", "confiance", "lisibilité", "temps"):
         table.add_column(column)
@@ -79,37 +107,67 @@ def print_inspect(console: Console, result: dict[str, Any]) -> None:
             console.print(page["text"], markup=False, highlight=False)
 
 
+DECISION_LABELS = {
+    "accepted": "[green]accepté[/green]",
+    "incomplete": "[red]incomplet[/red]",
+    "to_review": "[yellow]à examiner[/yellow]",
+}
+STATUS_STYLES = {
+    "valid": "green",
+    "invalid": "red",
+    "doubtful": "yellow",
+    "unreadable": "red",
+    "unexpected": "magenta",
+}
+
+
 def print_report(console: Console, report: dict[str, Any]) -> None:
-    """The readable summary of one dossier: a row per piece."""
+    """The readable summary of one dossier: a row per piece, then the decision and messages."""
     table = Table(
         title=f"Dossier {report['dossier_id']} — procédure {report['procedure']}",
         title_justify="left",
     )
-    for column in ("fichier", "pages", "source", "caractères", "lisibilité", "statut", "temps"):
+    for column in (
+        "fichier",
+        "pages",
+        "lecture",
+        "car.",
+        "lisibilité",
+        "type",
+        "pièce",
+        "statut",
+        "temps",
+    ):
         table.add_column(column)
     for piece in report["pieces"]:
-        pages = piece["pages"]
-        sources = sorted({page["text_source"] for page in pages})
-        if piece["error"]:
-            status = f"[red]{piece['error']['code']}[/red]"
-        else:
-            status = piece["status"]
-        legibility = _quality_label(min(pages, key=lambda page: page["quality"]["blur"])) if pages else "—"
+        pages = piece.get("pages", [])
+        sources = "+".join(sorted({page["text_source"] for page in pages})) or "—"
+        worst = min(pages, key=lambda page: page["quality"]["blur"]) if pages else None
+        style = STATUS_STYLES.get(piece["status"], "white")
+        doc_type = piece.get("type") or f"? {piece.get('type_guess') or ''}".strip()
+        confidence = f" {piece['confidence']:.0%}" if piece.get("confidence") else ""
         table.add_row(
             piece["file"],
             str(len(pages)),
-            "+".join(sources) or "—",
+            sources,
             str(sum(page["chars"] for page in pages)),
-            legibility,
-            status,
-            f"{piece['seconds']:.2f} s",
+            _quality_label(worst) if worst else "—",
+            f"{doc_type}{confidence}",
+            piece.get("requirement") or "—",
+            f"[{style}]{piece['status']}[/{style}]",
+            f"{piece.get('seconds', 0):.1f} s",
         )
     console.print(table)
     decision = report.get("decision")
     if decision:
-        console.print(f"Décision : [bold]{decision}[/bold]")
+        qa = " (échantillon de contrôle qualité)" if report.get("qa_sample") else ""
+        console.print(f"Décision : [bold]{DECISION_LABELS.get(decision, decision)}[/bold]{qa}")
     for message in report.get("messages", []):
-        console.print(f"  • {message}")
+        console.print(f"  • {message}", markup=False)
     for piece in report["pieces"]:
-        if piece["error"]:
-            console.print(f"  • {piece['file']} : {piece['error']['message']}")
+        for check in piece.get("checks", []):
+            if check["status"] != "ok":
+                line = (
+                    f"  {piece['file']} — {check['code']} ({check['status']}) : {check['message']}"
+                )
+                console.print(line, markup=False, style="dim")

@@ -1,17 +1,26 @@
 """The dossier report of DESIGN.md §7, built from the manifest and the piece readings.
 
-The report is what backends and case officers see: it carries summaries and
-French messages, never full page texts (those stay in the readings).
+Each piece is analysed (type, fields, authenticity, legibility), then the
+procedure's rules decide. The report carries summaries, fields with their
+evidence and French messages, never full page texts (those stay in the
+readings).
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
 from pipeline import keys
+from pipeline.analysis import analyse_piece
+from pipeline.applicants import parse_applicant
+from pipeline.classification import Classification
+from pipeline.decision import decide
 from pipeline.dossiers import Manifest
+from pipeline.procedures import Procedure
 from pipeline.storage import ObjectStore
+from pipeline.twoddoc import TrustList
 from pipeline.types import PageReading, PieceReading
 
 
@@ -30,36 +39,58 @@ def page_summary(page: PageReading, *, with_text: bool = False) -> dict[str, Any
     return summary
 
 
-def piece_summary(name: str, reading: PieceReading) -> dict[str, Any]:
-    return {
-        "file": name,
-        "sha256": reading.sha256,
-        "kind": reading.intake.kind.value if reading.intake else None,
-        "type": None,
-        "confidence": None,
-        "status": "unreadable" if reading.error else "pending",
-        "requirement": None,
-        "pages": [page_summary(page) for page in reading.pages],
-        "fields": {},
-        "checks": [],
-        "error": reading.error.model_dump() if reading.error else None,
-        "seconds": round(reading.seconds, 3),
-    }
+def unique_names(manifest: Manifest) -> list[str]:
+    """File names as uploaded, made unique within the dossier ("a.pdf", "a (2).pdf")."""
+    seen: dict[str, int] = {}
+    names = []
+    for entry in manifest.files:
+        count = seen.get(entry.name, 0) + 1
+        seen[entry.name] = count
+        if count == 1:
+            names.append(entry.name)
+        else:
+            stem, dot, suffix = entry.name.rpartition(".")
+            names.append(f"{stem} ({count}).{suffix}" if dot else f"{entry.name} ({count})")
+    return names
 
 
-def build_report(manifest: Manifest, readings: list[PieceReading]) -> dict[str, Any]:
-    by_sha = {reading.sha256: reading for reading in readings}
-    pieces = [piece_summary(entry.name, by_sha[entry.sha256]) for entry in manifest.files]
-    return {
-        "dossier_id": manifest.dossier_id,
-        "procedure": manifest.procedure,
-        "as_of": manifest.effective_as_of.isoformat(),
-        "decision": None,
-        "pieces": pieces,
-        "requirements": [],
-        "messages": [],
-        "generated_at": datetime.now(UTC).isoformat(),
-    }
+def build_report(
+    manifest: Manifest,
+    procedure: Procedure,
+    readings: Mapping[str, PieceReading],
+    classifications: Mapping[str, Classification | None],
+    *,
+    trust: TrustList | None,
+) -> dict[str, Any]:
+    """The full report: decision, requirements, messages, and per piece its reading summary."""
+    as_of = manifest.effective_as_of
+    applicant = parse_applicant(procedure.applicant, manifest.applicant)
+    names = unique_names(manifest)
+    inputs = [
+        analyse_piece(
+            name,
+            readings[entry.sha256],
+            classifications.get(entry.sha256),
+            as_of=as_of,
+            trust=trust,
+        )
+        for name, entry in zip(names, manifest.files, strict=True)
+    ]
+    decided = decide(procedure, applicant, inputs, as_of, dossier_id=manifest.dossier_id)
+    report = decided.model_dump(mode="json")
+    for piece, entry in zip(report["pieces"], manifest.files, strict=True):
+        reading = readings[entry.sha256]
+        classification = classifications.get(entry.sha256)
+        piece["kind"] = reading.intake.kind.value if reading.intake else None
+        piece["pages"] = [page_summary(page) for page in reading.pages]
+        piece["warnings"] = reading.intake.warnings if reading.intake else []
+        piece["seconds"] = round(reading.seconds, 3)
+        if classification is not None:
+            piece["type_guess"] = (
+                classification.best_guess.value if classification.best_guess else None
+            )
+    report["generated_at"] = datetime.now(UTC).isoformat()
+    return report
 
 
 def save_report(store: ObjectStore, report: dict[str, Any]) -> None:

@@ -26,9 +26,13 @@ class Limits(BaseSettings):
 class Settings(BaseSettings):
     """Everything configurable, env prefix `JUSTIF_`. With no configuration all is embedded."""
 
-    model_config = SettingsConfigDict(env_prefix="JUSTIF_", env_nested_delimiter="__", extra="ignore")
+    model_config = SettingsConfigDict(
+        env_prefix="JUSTIF_", env_nested_delimiter="__", extra="ignore"
+    )
 
-    home: Path = Field(default=DEFAULT_HOME, description="Folder for the embedded store and database")
+    home: Path = Field(
+        default=DEFAULT_HOME, description="Folder for the embedded store and database"
+    )
     # Object store: empty endpoint means the local folder store under `home`.
     s3_endpoint: str = ""
     s3_access_key: str = ""
@@ -42,6 +46,8 @@ class Settings(BaseSettings):
     # Page fan-out of the check flow: a Dask scheduler address ("tcp://host:8786"), or
     # a local cluster of this many worker processes per flow run; neither: the worker's threads.
     dask_address: str = ""
+    procedures_dir: Path | None = None  # None: the procedures/ folder shipped with justif
+    twoddoc_trust_list: Path | None = None  # certificates of the 2D-Doc authorities (docs/2ddoc.md)
     dask_local_workers: int = Field(default=0, ge=0)
     page_batch_size: int = Field(default=4, ge=1)  # pages per read task of a long piece
     limits: Limits = Field(default_factory=Limits)

@@ -14,6 +14,13 @@ from pipeline.dossiers import store_dossier
 from tests.conftest import require_tool
 from tests.dossier_files import write_small_dossier
 
+APPLICANT = {
+    "first_name": "Hélène",
+    "last_name": "Dupré-Léger",
+    "birth_date": "2007-04-02",
+    "address": {"line": "12 rue des Écoles", "postcode": "21000", "city": "Dijon"},
+}
+
 
 @pytest.fixture(scope="module")
 def dossier_report(prefect_harness: None, tmp_path_factory: pytest.TempPathFactory) -> dict:
@@ -23,7 +30,7 @@ def dossier_report(prefect_harness: None, tmp_path_factory: pytest.TempPathFacto
         runtime.store(),
         procedure="bourse-sanitaire-sociale",
         files=[(path.name, path) for path in files.values()],
-        applicant={"first_name": "Hélène", "last_name": "Dupré-Léger"},
+        applicant=APPLICANT,
     )
     return check_dossier(manifest.dossier_id)
 
@@ -56,7 +63,18 @@ def test_report_and_state_are_persisted(dossier_report: dict) -> None:
         dossier = session.get(db.Dossier, dossier_id)
         assert dossier is not None
         pieces = session.scalars(select(db.Piece).where(db.Piece.dossier_id == dossier_id)).all()
-        assert sorted(piece.status for piece in pieces) == ["pending", "pending", "unreadable"]
+        statuses = sorted(piece.status for piece in pieces)
+        assert len(statuses) == 3 and "unreadable" in statuses
+        assert dossier.decision == dossier_report["decision"]
+
+
+def test_without_a_type_model_nothing_is_decided_for_the_citizen(dossier_report: dict) -> None:
+    # No model is trained in this session's store: types are unknown, so a
+    # person decides; the pipeline never refuses on a guess.
+    assert dossier_report["decision"] == "to_review"
+    statuses = {piece["file"]: piece["status"] for piece in dossier_report["pieces"]}
+    assert statuses["vide.pdf"] == "unreadable"
+    assert statuses["certificat.pdf"] == "doubtful"
 
 
 def test_second_run_is_served_from_the_page_cache(dossier_report: dict) -> None:

@@ -1,0 +1,116 @@
+"""From a piece's reading to what the decision needs: type, fields, authenticity and legibility.
+
+The classifier is passed in (`pipeline` never imports `classifiers`); its
+output is a `Classification`. Everything here is a pure function of the
+reading, so re-running a dossier gives the same report.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pipeline.checks import Check, CheckCode, CheckStatus, make_check
+from pipeline.classification import Classification
+from pipeline.decision import PieceInput
+from pipeline.extract import ExtractedFields, extract_fields
+from pipeline.fields import DocType
+from pipeline.rules import PhotoMeasurement, legibility_low, mrz_invalid, twoddoc_invalid
+from pipeline.twoddoc import TrustList
+from pipeline.types import PageReading, PieceReading, TextSource
+
+# Below this sharpness (variance of the Laplacian at 150 dpi, see legibility.py)
+# a scanned page is too blurred for a reader to trust what OCR made of it.
+MIN_SHARPNESS = 0.6
+MIN_CONTRAST = 0.25
+MIN_OCR_CONFIDENCE = 0.55
+
+
+def analyse_piece(
+    file: str,
+    reading: PieceReading,
+    classification: Classification | None,
+    *,
+    as_of: date,
+    trust: TrustList | None,
+) -> PieceInput:
+    """Everything the decision needs about one piece; an unreadable piece carries its error."""
+    if reading.error is not None:
+        return PieceInput(file=file, sha256=reading.sha256, error=reading.error)
+    doc_type = classification.type if classification else None
+    guess = classification.best_guess if classification else None
+    extraction = ExtractedFields()
+    if doc_type or guess:
+        extraction = extract_fields(reading, doc_type or guess, as_of=as_of, trust=trust)  # type: ignore[arg-type]
+    checks = [*legibility_checks(reading.pages), *authenticity_checks(extraction, reading)]
+    return PieceInput(
+        file=file,
+        sha256=reading.sha256,
+        doc_type=doc_type or guess,
+        confidence=classification.confidence if classification else 0.0,
+        abstained=classification.abstained if classification else True,
+        fields=extraction.as_list(),
+        checks=checks,
+        photo=photo_measurement(reading) if (doc_type or guess) is DocType.ID_PHOTO else None,
+    )
+
+
+def legibility_checks(pages: list[PageReading]) -> list[Check]:
+    """A doubt per page that a reader could not trust: blurred, washed out or unreadable."""
+    checks = []
+    for page in pages:
+        if page.text_source is not TextSource.OCR:
+            continue
+        problems = []
+        if page.quality.blank:
+            problems.append("page blanche")
+        else:
+            if page.quality.blur < MIN_SHARPNESS:
+                problems.append(f"flou (netteté {page.quality.blur:.2f})")
+            if page.quality.contrast < MIN_CONTRAST:
+                problems.append(f"contraste faible ({page.quality.contrast:.2f})")
+            if page.words and page.confidence < MIN_OCR_CONFIDENCE:
+                problems.append(f"lecture incertaine (confiance {page.confidence:.0%})")
+        if problems:
+            checks.append(legibility_low(page.n, ", ".join(problems)))
+    return checks
+
+
+def authenticity_checks(extraction: ExtractedFields, reading: PieceReading) -> list[Check]:
+    """MRZ check digits and 2D-Doc signatures and contents, as checks with their evidence."""
+    checks = []
+    mrz = extraction.mrz
+    if mrz is not None and not mrz.valid:
+        mrz_fields = [f for f in extraction.as_list() if f.evidence.source is TextSource.MRZ]
+        checks.append(mrz_invalid(mrz_fields, ", ".join(mrz.failed_checks) or "format"))
+    for finding in extraction.twoddocs:
+        if finding.document is None or not finding.signature_valid:
+            reason = finding.error_code or (
+                finding.document.signature.value if finding.document else "illisible"
+            )
+            if reason != "unknown_certificate":
+                checks.append(twoddoc_invalid(f"page {finding.page} : {reason}"))
+            continue
+        page = next((p for p in reading.pages if p.n == finding.page), None)
+        # A mismatch against OCR text may be a misread; against a text layer it is a fact.
+        strong = page is not None and page.text_source is TextSource.TEXT_LAYER
+        for mismatch in finding.mismatches:
+            checks.append(
+                make_check(
+                    CheckCode.TWODDOC_MISMATCH,
+                    CheckStatus.KO if strong else CheckStatus.DOUBT,
+                    field=str(mismatch.field or mismatch.code),
+                    found="absent du texte imprimé",
+                    expected=mismatch.signed_value,
+                )
+            )
+    return checks
+
+
+def photo_measurement(reading: PieceReading) -> PhotoMeasurement | None:
+    page = reading.pages[0] if reading.pages else None
+    if page is None or page.signals is None or page.signals.faces < 0:
+        return None
+    return PhotoMeasurement(
+        face_count=page.signals.faces,
+        background_uniformity=page.signals.background_uniformity,
+    )
