@@ -1,0 +1,87 @@
+"""Document-type classifier benchmark (a benchmark, not a test: takes minutes).
+
+    .venv/bin/python -m bench.doctype [--count 260] [--ocr-count 52] [--seed 3]
+
+Trains the default model (seeds 1 and 2), then evaluates it on documents from
+the held-out templates with a seed never used in training, some of them really
+scanned or photographed and OCRed; prints the figures of docs/benchmarks.md
+and the classification time per born-digital document.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+from classifiers.doctype.dataset import HOLDOUT_TEMPLATES, build_samples
+from classifiers.doctype.evaluate import coverage_curve, meets_targets, plot_coverage_curve
+from classifiers.doctype.train import TrainingPlan, labels_of, score, train_doctype
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--count", type=int, default=260)
+    parser.add_argument("--ocr-count", type=int, default=52)
+    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--out", type=Path, default=Path("doctype-bench"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory(prefix="justif-bench-doctype-") as work:
+        started = time.perf_counter()
+        result = train_doctype(Path(work) / "train", TrainingPlan())
+        train_s = time.perf_counter() - started
+        model = result.model
+        samples = build_samples(
+            Path(work) / "eval",
+            args.count,
+            seed=args.seed,
+            cache_dir=Path(work) / "readings",
+            include=HOLDOUT_TEMPLATES,
+            ocr_count=args.ocr_count,
+            keep_clean=False,
+        )
+    metrics = score(model, samples)
+    born_digital = [s.reading for s in samples if s.source == "text_layer"]
+    timings = []
+    for reading in born_digital:
+        tick = time.perf_counter()
+        model.classify(reading)
+        timings.append(time.perf_counter() - tick)
+    proba = model.predict_proba([s.reading for s in samples])
+    args.out.mkdir(parents=True, exist_ok=True)
+    plot_coverage_curve(
+        coverage_curve(labels_of(samples), proba, model.classes),
+        model.threshold,
+        args.out / "coverage.png",
+    )
+    ocr = [s for s in samples if s.source == "ocr"]
+    figures = {
+        "training_seconds": round(train_s, 1),
+        "training_split_seconds": result.seconds,
+        "evaluation_documents": len(samples),
+        "real_ocr_documents": len(ocr),
+        "threshold": model.threshold,
+        "accuracy": round(metrics["accuracy"], 4),
+        "coverage": round(metrics["coverage"], 4),
+        "accuracy_answered": round(metrics["accuracy_answered"], 4),
+        "wrong_above_threshold": round(metrics["wrong_above_threshold"], 4),
+        "ece": round(metrics["ece"], 4),
+        "meets_targets": meets_targets(metrics),
+        "classify_ms_born_digital_median": round(1000 * float(np.median(timings)), 1)
+        if timings
+        else None,
+        "classify_ms_born_digital_p95": round(1000 * float(np.percentile(timings, 95)), 1)
+        if timings
+        else None,
+        "per_class_recall": {k: round(v["recall"], 3) for k, v in metrics["per_class"].items()},
+    }
+    (args.out / "metrics.json").write_text(json.dumps({**metrics, **figures}, indent=1) + "\n")
+    print(json.dumps(figures, indent=1))
+
+
+if __name__ == "__main__":
+    main()
