@@ -11,7 +11,8 @@ PY := $(VENV)/bin/python
 # System packages: OCR engine and languages, fonts for the document generator
 # (OCR-B for machine-readable zones).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd \
-	fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-ocr-b
+	fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-ocr-b \
+	postgresql
 INSTALLED := $(VENV)/.installed
 
 export OMP_THREAD_LIMIT ?= 1
@@ -21,7 +22,7 @@ export PREFECT_LOGGING_LEVEL ?= WARNING
 export DO_NOT_TRACK ?= 1
 export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
 
-.PHONY: install system-deps demo test lint format bench clean
+.PHONY: install system-deps demo test lint format bench clean stack stack-stop
 
 install: system-deps $(INSTALLED)
 
@@ -60,6 +61,14 @@ format: install
 
 bench: install
 	$(PY) -m bench.reading
+
+# A production-like stack on loopback (SeaweedFS, PostgreSQL, Prefect server, one worker,
+# every deployment of prefect.yaml); see docs/operations.md. State and logs in .stack/.
+stack: install
+	$(PY) -m ops.stack start --root .stack
+
+stack-stop:
+	$(PY) -m ops.stack stop --root .stack
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache *.egg-info

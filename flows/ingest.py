@@ -25,7 +25,7 @@ def ingest_batch_task(batch: str) -> str | None:
     store = runtime.store()
     now = datetime.now(UTC)
     try:
-        return incoming.ingest_batch(store, set(load_procedures()), batch, now=now).dossier_id
+        return incoming.ingest_batch(store, load_procedures(), batch, now=now).dossier_id
     except InvalidIncoming as error:
         incoming.report_invalid(store, batch, error, now=now)
         return None

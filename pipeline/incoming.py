@@ -19,6 +19,7 @@ import json
 import logging
 import re
 import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
@@ -27,8 +28,10 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from pipeline import keys
+from pipeline.applicants import parse_applicant
 from pipeline.dossiers import store_dossier
-from pipeline.errors import InvalidIncoming
+from pipeline.errors import InvalidApplicant, InvalidIncoming
+from pipeline.procedures import Procedure
 from pipeline.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -91,9 +94,9 @@ def pending_batches(store: ObjectStore) -> list[str]:
 
 
 def read_incoming_manifest(
-    store: ObjectStore, procedures: set[str], batch: str
+    store: ObjectStore, procedures: Mapping[str, Procedure], batch: str
 ) -> IncomingManifest:
-    """The batch's manifest, checked against the known procedures and the uploaded objects."""
+    """The batch's manifest, checked against the procedures, the applicant and the objects."""
     key = f"{PREFIX}{batch}/{MANIFEST}"
     if store.size(key) > MAX_MANIFEST_BYTES:
         raise InvalidIncoming(
@@ -113,11 +116,17 @@ def read_incoming_manifest(
             f"Le fichier manifest.json est invalide : champ « {where} » manquant ou incorrect.",
             detail=f"batch {batch}: invalid field {where}",
         ) from e
-    if manifest.procedure not in procedures:
+    procedure = procedures.get(manifest.procedure)
+    if procedure is None:
         raise InvalidIncoming(
             f"La démarche « {manifest.procedure} » est inconnue.",
             detail=f"batch {batch}: unknown procedure",
         )
+    try:
+        # Refused here rather than by the check, which would fail again on every pass.
+        parse_applicant(procedure.applicant, manifest.applicant)
+    except InvalidApplicant as e:
+        raise InvalidIncoming(e.message_fr, detail=f"batch {batch}: {e.detail}") from e
     _check_files(store, batch, manifest)
     return manifest
 
@@ -142,7 +151,7 @@ def _check_files(store: ObjectStore, batch: str, manifest: IncomingManifest) -> 
 
 
 def ingest_batch(
-    store: ObjectStore, procedures: set[str], batch: str, *, now: datetime
+    store: ObjectStore, procedures: Mapping[str, Procedure], batch: str, *, now: datetime
 ) -> Ingested:
     """Create the batch's dossier unless it exists; raises InvalidIncoming (then reported)."""
     dossier_id = dossier_id_for(batch)

@@ -11,10 +11,17 @@ import pytest
 from pipeline import incoming, keys
 from pipeline.dossiers import load_manifest
 from pipeline.errors import InvalidIncoming
+from pipeline.procedures import load_procedures
 from pipeline.storage import LocalStore
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
-PROCEDURES = {"bourse-sanitaire-sociale"}
+PROCEDURES = load_procedures()
+APPLICANT = {
+    "first_name": "Zoé",
+    "last_name": "Lefèvre",
+    "birth_date": "2004-05-17",
+    "address": {"line": "3 rue des Tanneurs", "postcode": "21000", "city": "Dijon"},
+}
 
 
 @pytest.fixture
@@ -32,7 +39,7 @@ def _drop(store: LocalStore, batch: str, manifest: object, files: dict[str, byte
 def _valid(files: list[str]) -> dict[str, object]:
     return {
         "procedure": "bourse-sanitaire-sociale",
-        "applicant": {"first_name": "Zoé", "last_name": "Lefèvre"},
+        "applicant": APPLICANT,
         "files": [{"name": name} for name in files],
     }
 
@@ -86,6 +93,7 @@ def test_clearing_removes_the_batch(store: LocalStore) -> None:
         (_valid(["error.json"]), {}, "réservé"),
         (_valid(["../../dossiers/x"]), {}, "« files.0.name »"),
         ({**_valid(["a.pdf"]), "extra": 1}, {"a.pdf": b"x"}, "« extra »"),
+        ({**_valid(["a.pdf"]), "applicant": {"first_name": "Zoé"}}, {"a.pdf": b"x"}, "demandeur"),
     ],
 )
 def test_a_malformed_batch_is_refused_and_reported_in_place(
