@@ -77,12 +77,20 @@ def _estimated(mrz: MrzReading, name: FieldName) -> bool:
 
 
 def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: PageReading) -> None:
-    """Merge MRZ values into `fields`: they win when every check digit passes, else fill gaps."""
+    """Merge MRZ values into `fields`: they win only when every check digit passes."""
     for found in mrz.to_fields(page=page.n, box=mrz_box(page)):
         printed = fields.get(found.name)
-        if printed is None or found.name is FieldName.MRZ:
+        if found.name is FieldName.MRZ:
             fields[found.name] = found
-        elif not mrz.valid or found.name in _PRINTED_FIRST or _estimated(mrz, found.name):
+        elif not mrz.valid:
+            # A failed check digit means some characters are misread, and which ones is
+            # unknown: none of its values is worth more than nothing.
+            continue
+        elif found.name is FieldName.ISSUE_DATE and _estimated(mrz, found.name):
+            continue  # the old card's MRZ only knows the issue month
+        elif printed is None:
+            fields[found.name] = found
+        elif found.name in _PRINTED_FIRST or _estimated(mrz, found.name):
             continue
         elif found.name in _NAME_FIELDS and _same_name(printed.value, found.value):
             confirmed = printed.evidence.model_copy(update={"confidence": 1.0})
