@@ -58,14 +58,21 @@ def read_pages(
     max_pixels: int = 80_000_000,
     page_workers: int = 0,
     skip_pages: Collection[int] = frozenset(),
+    with_signals: bool = True,
 ) -> list[PageReading]:
-    """Readings of every page not in `skip_pages`, in page order."""
+    """Readings of every page not in `skip_pages`, in page order.
+
+    `with_signals=False` reads text and quality only (no `signals`): for callers
+    that do not classify, and to measure the reading stage on its own.
+    """
     if kind in TEXT_KINDS:
         return [] if 1 in skip_pages else [read_text_file(path, kind)]
     if kind is FileKind.PDF:
-        reader: Callable[[int], PageReading] = _PdfReader(path, languages, render_dpi, max_pixels)
+        reader: Callable[[int], PageReading] = _PdfReader(
+            path, languages, render_dpi, max_pixels, with_signals=with_signals
+        )
     elif kind in IMAGE_KINDS:
-        reader = _ImageReader(path, languages, max_pixels)
+        reader = _ImageReader(path, languages, max_pixels, with_signals=with_signals)
     else:
         raise ValueError(f"no reader for kind {kind}")
     numbers = [n for n in range(1, page_count(path, kind) + 1) if n not in skip_pages]
@@ -102,7 +109,7 @@ def read_text_file(path: Path, kind: FileKind) -> PageReading:
     )
 
 
-def read_image(page: PageImage, languages: str) -> PageReading:
+def read_image(page: PageImage, languages: str, *, with_signals: bool = True) -> PageReading:
     """OCR one page image: preprocess, read, and fix the orientation if the read is poor."""
     started = time.perf_counter()
     quality = measure_quality(page.image, page.dpi)
@@ -122,7 +129,7 @@ def read_image(page: PageImage, languages: str) -> PageReading:
         height_px=height,
         rotation_deg=rotation,
         seconds=time.perf_counter() - started,
-        signals=measure_signals(page.image, result.text),
+        signals=measure_signals(page.image, result.text) if with_signals else None,
     )
 
 
@@ -169,11 +176,20 @@ def _weight(result: OcrResult) -> float:
 class _PdfReader:
     """Reads one PDF page by number; pdfium calls hold the lock, OCR runs outside it."""
 
-    def __init__(self, path: Path, languages: str, render_dpi: int, max_pixels: int) -> None:
+    def __init__(
+        self,
+        path: Path,
+        languages: str,
+        render_dpi: int,
+        max_pixels: int,
+        *,
+        with_signals: bool = True,
+    ) -> None:
         self.path = path
         self.languages = languages
         self.render_dpi = render_dpi
         self.max_pixels = max_pixels
+        self.with_signals = with_signals
         with PDFIUM_LOCK:
             self.document = open_pdf(path)
 
@@ -190,12 +206,14 @@ class _PdfReader:
                 width_pt, height_pt = page.get_size()
             finally:
                 page.close()
-            dpi = self.render_dpi if not layer.usable else SIGNAL_DPI
-            image = render_pdf_page(self.document, n, dpi=dpi, max_pixels=self.max_pixels)
-        if not layer.usable:
+            image = None
+            if not layer.usable or self.with_signals:
+                dpi = self.render_dpi if not layer.usable else SIGNAL_DPI
+                image = render_pdf_page(self.document, n, dpi=dpi, max_pixels=self.max_pixels)
+        if image is not None and not layer.usable:
             log.debug("page %d: text layer %s, OCR", n, layer.verdict)
-            return read_image(image, self.languages)
-        signals = measure_signals(image.image, layer.text)
+            return read_image(image, self.languages, with_signals=self.with_signals)
+        signals = measure_signals(image.image, layer.text) if image is not None else None
         scale = self.render_dpi / 72.0
         return PageReading(
             n=n,
@@ -214,11 +232,14 @@ class _PdfReader:
 
 
 class _ImageReader:
-    def __init__(self, path: Path, languages: str, max_pixels: int) -> None:
+    def __init__(
+        self, path: Path, languages: str, max_pixels: int, *, with_signals: bool = True
+    ) -> None:
         self.path = path
         self.languages = languages
         self.max_pixels = max_pixels
+        self.with_signals = with_signals
 
     def __call__(self, n: int) -> PageReading:
         page = load_image_frame(self.path, n, max_pixels=self.max_pixels)
-        return read_image(page, self.languages)
+        return read_image(page, self.languages, with_signals=self.with_signals)
