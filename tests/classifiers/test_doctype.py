@@ -44,7 +44,7 @@ from pipeline.fields import DocType
 from pipeline.storage import LocalStore
 from pipeline.types import PageReading, PieceReading, Quality, TextSource
 
-TINY = TrainingPlan(count=26, validation_count=13, seed=11, validation_seed=12, workers=2)
+TINY = TrainingPlan(count=39, validation_count=13, seed=11, validation_seed=12, workers=2)
 
 
 @pytest.fixture(scope="module")
