@@ -308,6 +308,7 @@ def start_postgres(state: StackState) -> None:
     for path in (Path(state.root), folder):
         path.chmod(0o755)
     if user:
+        _check_reachable(folder.parent, user)
         owner = pwd.getpwnam(user)
         os.chown(folder, owner.pw_uid, owner.pw_gid)
     if not (data / "PG_VERSION").exists():
@@ -330,6 +331,16 @@ def start_postgres(state: StackState) -> None:
     process = _spawn("postgres", command, state, user=user)
     _wait_until("postgres", state, process, lambda: _postgres_answers(state))
     _create_databases(state)
+
+
+def _check_reachable(folder: Path, user: str) -> None:
+    """Fail early and clearly when the server user cannot traverse to its folder."""
+    for path in (folder, *folder.parents):
+        if not path.stat().st_mode & 0o001:
+            raise StackError(
+                f"{path} is not searchable by other users, so {user!r} cannot reach the stack "
+                "folder: choose a root under a world-searchable folder (e.g. /tmp or the repo)"
+            )
 
 
 def _initdb(folder: Path, data: Path, password: str, user: str | None) -> None:
