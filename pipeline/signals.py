@@ -49,7 +49,7 @@ def _face_detector() -> cv2.CascadeClassifier | None:
     return None
 
 
-def measure_signals(image: np.ndarray, text: str) -> PageSignals:
+def measure_signals(image: np.ndarray, text: str, *, from_ocr: bool = True) -> PageSignals:
     """Signals of one page image (grey or RGB uint8) and the text read from it."""
     height, width = image.shape[:2]
     scale = min(1.0, SIGNAL_WIDTH_PX / max(width, 1))
@@ -64,7 +64,9 @@ def measure_signals(image: np.ndarray, text: str) -> PageSignals:
         largest_face_ratio=largest,
         background_uniformity=background_uniformity(small) if min(small.shape[:2]) >= 8 else 0.0,
         datamatrix=find_datamatrix(image),
-        mrz_lines=mrz_lines_of_page(image, text, width / max(height, 1)),
+        mrz_lines=mrz_lines_of_page(
+            image, text, width / max(height, 1), from_ocr=from_ocr, faces=faces
+        ),
     )
 
 
@@ -111,12 +113,19 @@ def mrz_like_lines(text: str) -> list[str]:
 
 # Identity cards are ~1.42 wide for 1 high (ID-1); a passport data page ~1.42 too.
 CARD_ASPECT = (1.25, 1.75)
-ID_WORDS = re.compile(r"(?i)passeport|passport|identit|s[ée]jour|residence|permis")
+# Titles of identity documents; "identit" alone would match every RIB
+# ("Relevé d'identité bancaire").
+ID_TITLES = re.compile(
+    r"(?i)passeport|passport|carte\s+nationale\s+d.identit|identity\s+card"
+    r"|titre\s+de\s+s[ée]jour|residence\s+permit|permis\s+de\s+s[ée]jour"
+)
 MRZ_WHITELIST = "-c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 MRZ_BAND_FRACTIONS = (0.4, 1.0)  # bottom share of the page re-read for the MRZ
 
 
-def mrz_lines_of_page(image: np.ndarray, text: str, aspect: float) -> list[str]:
+def mrz_lines_of_page(
+    image: np.ndarray, text: str, aspect: float, *, from_ocr: bool, faces: int
+) -> list[str]:
     """MRZ lines of a page: from its text when they verify, else re-read from the image.
 
     Page OCR with layout analysis often splits or garbles the MRZ; re-reading the
@@ -130,8 +139,11 @@ def mrz_lines_of_page(image: np.ndarray, text: str, aspect: float) -> list[str]:
     from_text = find_mrz(text, as_of=today)
     if from_text is not None and from_text.valid:
         return from_text.lines
+    if not from_ocr:
+        # A text layer is exact: re-reading its render cannot do better.
+        return from_text.lines if from_text is not None else lines
     card_shaped = CARD_ASPECT[0] <= aspect <= CARD_ASPECT[1]
-    if not (lines or card_shaped or ID_WORDS.search(text)):
+    if not (lines or (card_shaped and faces > 0) or ID_TITLES.search(text)):
         return lines
     best = from_text
     for reading in _mrz_band_readings(image, today):
