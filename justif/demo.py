@@ -46,9 +46,12 @@ def piece_files(folder: Path) -> list[Path]:
 
 def run(console: Console, out_dir: Path | None) -> list[dict[str, Any]]:
     from justif.cli import run_check
+    from justif.models_cli import ensure_model
 
     settings = Settings()
     out_dir = out_dir or settings.home / "demo"
+    model = ensure_model(settings)
+    console.print(f"Modèle de classification : version {model.version}")
     console.print(f"Génération de {len(DEMO_DOSSIERS)} dossiers d'exemple dans {out_dir}")
     reports = []
     for folder in generate(out_dir):
