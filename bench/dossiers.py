@@ -1,0 +1,160 @@
+"""Dossier decision benchmark: false acceptance, automation and latency on generated dossiers.
+
+    .venv/bin/python -m bench.dossiers [--count N] [--seed S] [--defect-rate R]
+
+Generates dossiers for the three shipped procedures (seeds far from those used
+in development and tests), some clean and some with one planted defect, and
+checks each in this warm process the way the check flow does: read every piece
+(isolated, text layer or OCR, no cache), classify with the current model,
+extract, apply the procedure's rules, decide. Reports:
+- false acceptance: dossiers with a planted defect decided `accepted` (target 0);
+- automation: clean dossiers decided `accepted` (target ≥ 85 %), and clean
+  dossiers decided `incomplete` (target ≤ 2 %);
+- latency per dossier (p50, p95), overall and for 5-piece dossiers.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import tempfile
+import time
+from collections import Counter
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from fixtures.generator.api import dossier_defects, generate_dossier
+from pipeline.dossiers import Manifest, ManifestFile, sha256_of
+from pipeline.piece import ReadOptions, read_piece
+from pipeline.procedures import get_procedure
+from pipeline.report import build_report
+from pipeline.settings import Limits, Settings
+
+PROCEDURES = ("bourse-sanitaire-sociale", "transport-scolaire", "aide-entreprise")
+AS_OF = date(2026, 11, 26)
+BASE_SEED = 700_000  # development and tests use small seeds
+
+
+def check_folder(
+    folder: Path, classifier: Any, options: ReadOptions
+) -> tuple[dict[str, Any], float]:
+    expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
+    applicant = json.loads((folder / "applicant.json").read_text(encoding="utf-8"))
+    files = [folder / Path(piece).name for piece in expected["pieces"]]
+    started = time.perf_counter()
+    readings = {}
+    entries = []
+    for path in files:
+        sha = sha256_of(path)
+        entries.append(ManifestFile(name=path.name, sha256=sha, size_bytes=path.stat().st_size))
+        if sha not in readings:
+            readings[sha] = read_piece(path, options, sha256=sha)
+    manifest = Manifest(
+        dossier_id=f"bench-{folder.name}",
+        procedure=expected["procedure"],
+        applicant=applicant,
+        files=entries,
+        submitted_at=datetime.now(UTC),
+        as_of=AS_OF,
+    )
+    classifications = {
+        sha: classifier.classify(r) if classifier else None for sha, r in readings.items()
+    }
+    report = build_report(
+        manifest, get_procedure(manifest.procedure), readings, classifications, trust=None
+    )
+    return report, time.perf_counter() - started
+
+
+def percentile(values: list[float], q: float) -> float:
+    return float(np.percentile(values, q)) if values else float("nan")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--count", type=int, default=30, help="dossiers (≥ 300 for the targets)")
+    parser.add_argument("--seed", type=int, default=BASE_SEED)
+    parser.add_argument("--defect-rate", type=float, default=0.5)
+    parser.add_argument("--out", type=Path, default=None, help="write per-dossier results (JSON)")
+    args = parser.parse_args()
+
+    from classifiers.doctype.store import load_model
+    from pipeline.storage import open_store
+
+    settings = Settings()
+    classifier = load_model(open_store(settings))
+    options = ReadOptions(limits=Limits(), languages=settings.ocr_languages)
+    rng = np.random.default_rng(args.seed)
+    rows = []
+    with tempfile.TemporaryDirectory(prefix="justif-bench-dossiers-") as work:
+        for index in range(args.count):
+            procedure = PROCEDURES[index % len(PROCEDURES)]
+            defect = None
+            if rng.random() < args.defect_rate:
+                options_ = dossier_defects(procedure)
+                defect = options_[int(rng.integers(0, len(options_)))]
+            folder = Path(work) / f"{index:04d}-{procedure}"
+            generate_dossier(
+                procedure, np.random.default_rng([args.seed, index]), AS_OF, folder, defect=defect
+            )
+            report, seconds = check_folder(folder, classifier, options)
+            rows.append(
+                {
+                    "procedure": procedure,
+                    "defect": defect,
+                    "decision": report["decision"],
+                    "pieces": len(report["pieces"]),
+                    "seconds": round(seconds, 2),
+                    "checks": sorted(
+                        {
+                            c["code"]
+                            for p in report["pieces"]
+                            for c in p["checks"]
+                            if c["status"] != "ok"
+                        }
+                    ),
+                }
+            )
+            print(
+                f"{index + 1:4d}/{args.count} {procedure:26s} defect={defect or '-':16s} "
+                f"-> {report['decision']:10s} {seconds:5.1f} s",
+                flush=True,
+            )
+    clean = [r for r in rows if r["defect"] is None]
+    defective = [r for r in rows if r["defect"] is not None]
+    false_accept = [r for r in defective if r["decision"] == "accepted"]
+    accepted_clean = sum(r["decision"] == "accepted" for r in clean)
+    incomplete_clean = sum(r["decision"] == "incomplete" for r in clean)
+    latencies = [r["seconds"] for r in rows]
+    five = [r["seconds"] for r in rows if r["pieces"] == 5]
+    print()
+    print(f"dossiers: {len(rows)} ({len(clean)} clean, {len(defective)} with a defect)")
+    print(f"false acceptance: {len(false_accept)} of {len(defective)} defective dossiers")
+    if clean:
+        print(
+            f"automation: {accepted_clean / len(clean):.1%} of clean dossiers accepted, "
+            f"{incomplete_clean / len(clean):.1%} incomplete"
+        )
+    print(
+        f"latency: p50 {percentile(latencies, 50):.1f} s, p95 {percentile(latencies, 95):.1f} s "
+        f"(5-piece dossiers: p50 {percentile(five, 50):.1f} s, "
+        f"p95 {percentile(five, 95):.1f} s, n={len(five)})"
+    )
+    print("decisions of clean dossiers:", dict(Counter(r["decision"] for r in clean)))
+    print(
+        "doubt/ko codes on clean dossiers:",
+        dict(Counter(code for r in clean for code in r["checks"]).most_common(10)),
+    )
+    if false_accept:
+        print("falsely accepted:", [(r["procedure"], r["defect"]) for r in false_accept])
+    if args.out:
+        args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
+    print(f"median latency over all: {statistics.median(latencies):.1f} s")
+
+
+if __name__ == "__main__":
+    main()
