@@ -14,9 +14,10 @@ from prefect import Task
 from prefect.client.schemas.objects import TaskRun
 from prefect.states import State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
+from sqlalchemy.exc import OperationalError
 
 from pipeline.classification import TypeClassifier
-from pipeline.errors import StorageError
+from pipeline.errors import StorageUnavailable
 from pipeline.procedures import Procedure, get_procedure
 from pipeline.settings import Settings
 from pipeline.storage import ObjectStore, open_store
@@ -68,14 +69,30 @@ def classifier() -> TypeClassifier | None:
 
 
 def retry_on_storage_error(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:
-    """Retry only transient failures of the outside world, never deterministic ones."""
+    """Retry only transient failures of the outside world, never deterministic ones.
+
+    Transient: the object store still unavailable after its client's own retries,
+    or the database connection lost (PostgreSQL restarting, failover). A missing
+    object, a refused access, bad input or a bug fail at once.
+    """
     try:
         state.result()
-    except StorageError:
+    except StorageUnavailable:
         return True
+    except OperationalError as error:
+        return bool(error.connection_invalidated) or _is_connection_failure(error)
     except Exception:
         return False
     return False
+
+
+def _is_connection_failure(error: OperationalError) -> bool:
+    """A connection that could not be made or was cut, as opposed to a failing statement."""
+    import psycopg
+
+    return isinstance(error.orig, psycopg.OperationalError) or "database is locked" in str(
+        error.orig
+    )
 
 
 def task_runner(config: Settings | None = None) -> TaskRunner[Any]:

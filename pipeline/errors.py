@@ -57,6 +57,13 @@ class ObjectNotFound(StorageError):
     code = "OBJECT_NOT_FOUND"
 
 
+class StorageUnavailable(StorageError):
+    """A transient failure (network, 5xx, throttling) still there after the client's own retries:
+    worth retrying later, unlike a missing object or a refused access."""
+
+    code = "STORAGE_UNAVAILABLE"
+
+
 class PieceError(JustifError):
     """A piece cannot be read; its `code` is stable and documented in docs/errors.md."""
 

@@ -29,7 +29,7 @@ from minio.datatypes import Object
 from minio.error import InvalidResponseError, S3Error, ServerError
 from urllib3 import BaseHTTPResponse
 
-from pipeline.errors import ConfigurationError, ObjectNotFound, StorageError
+from pipeline.errors import ConfigurationError, ObjectNotFound, StorageError, StorageUnavailable
 from pipeline.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -560,7 +560,7 @@ def _translate(error: Exception, what: str) -> StorageError:
     if isinstance(error, S3Error) and error.code in _DENIED_CODES:
         return StorageError(_S3_DENIED_FR, detail=detail)
     if _is_transient(error):
-        return StorageError(_S3_UNAVAILABLE_FR, detail=f"{detail}: {error}")
+        return StorageUnavailable(_S3_UNAVAILABLE_FR, detail=f"{detail}: {error}")
     return StorageError(_S3_FAILED_FR, detail=detail)
 
 
