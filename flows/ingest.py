@@ -10,7 +10,11 @@ from flows import runtime
 from flows.check_dossier import check_dossier
 from pipeline import incoming
 from pipeline.errors import InvalidIncoming
-from pipeline.procedures import load_procedures
+from pipeline.procedures import Procedure, load_procedures
+
+
+def _procedures() -> dict[str, Procedure]:
+    return load_procedures(runtime.settings().procedures_dir)
 
 
 @task(
@@ -25,7 +29,7 @@ def ingest_batch_task(batch: str) -> str | None:
     store = runtime.store()
     now = datetime.now(UTC)
     try:
-        return incoming.ingest_batch(store, load_procedures(), batch, now=now).dossier_id
+        return incoming.ingest_batch(store, _procedures(), batch, now=now).dossier_id
     except InvalidIncoming as error:
         incoming.report_invalid(store, batch, error, now=now)
         return None

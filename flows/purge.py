@@ -28,7 +28,9 @@ def purge_dossier_task(expired: retention.Expired, now: datetime) -> int:
 def purge_expired(now: datetime | None = None) -> list[str]:
     """Purge every dossier past its retention at `now` (default: the current time)."""
     now = now or datetime.now(UTC)
-    expired = retention.expired_dossiers(runtime.database(), load_procedures(), now=now)
+    expired = retention.expired_dossiers(
+        runtime.database(), load_procedures(runtime.settings().procedures_dir), now=now
+    )
     for item in expired:
         purge_dossier_task(item, now)
     return [item.dossier_id for item in expired]
