@@ -25,7 +25,7 @@ from pipeline import db, keys
 from pipeline.dossiers import store_dossier
 from tests.conftest import require_tool
 
-PAGES = 6
+PAGES = 4
 KILL_TIMEOUT_S = 120.0
 APPLICANT = {
     "first_name": "Hélène",
@@ -51,6 +51,8 @@ def _start_run_in_child(dossier_id: str, api_url: str) -> subprocess.Popen[bytes
         "PREFECT_API_URL": api_url,
         "JUSTIF_PAGE_BATCH_SIZE": "1",
         "JUSTIF_PAGE_WORKERS": "1",
+        # One page at a time, so that the kill surely lands between two pages.
+        "PREFECT_TASKS_RUNNER_THREAD_POOL_MAX_WORKERS": "1",
     }
     code = f"from flows.check_dossier import check_dossier; check_dossier({dossier_id!r})"
     return subprocess.Popen(
