@@ -18,6 +18,7 @@ TARGET_DPI = 300.0
 KEEP_DPI_RANGE = (260.0, 400.0)
 MAX_UPSCALE = 2.5
 MAX_SKEW_DEG = 8.0
+DARK_REGION_FILL = 0.6  # share of its bounding box a white-on-black area fills with black
 _SKEW_WIDTH_PX = 900  # skew is estimated on a copy this wide
 
 
@@ -36,7 +37,7 @@ def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
     skew = estimate_skew(rescaled)
     straight = rotate_small(rescaled, skew)
     binary = binarise(flatten_background(remove_noise(straight)))
-    return PreparedPage(binary, dpi * scale, skew)
+    return PreparedPage(invert_dark_regions(binary, dpi * scale), dpi * scale, skew)
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:
@@ -148,6 +149,29 @@ def flatten_background(grey: np.ndarray) -> np.ndarray:
     paper = cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(grey, np.maximum(paper, 1), scale=255)
     return flat
+
+
+def invert_dark_regions(binary: np.ndarray, dpi: float) -> np.ndarray:
+    """Turn white-on-black areas (banners, table headers) into black-on-white.
+
+    Such an area is one large connected blob of black that fills most of its
+    bounding box (the white letters are its holes); letters are small blobs and
+    table rules fill little of their box. Doing this once per page lets
+    tesseract skip its own per-line inverted re-reads.
+    """
+    # Blobs are found on a 4x smaller copy (a banner stays a banner), for speed.
+    factor = 4
+    small = cv2.resize(binary, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
+    ink = (small < 128).astype(np.uint8)
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    min_side = dpi / 12 / factor  # about 2 mm: taller than text strokes, shorter than a banner
+    out = binary.copy()
+    for x, y, w, h, area in stats[1:count]:
+        if h >= min_side and w >= 3 * min_side and area >= DARK_REGION_FILL * w * h:
+            rows = slice(y * factor, (y + h) * factor)
+            cols = slice(x * factor, (x + w) * factor)
+            out[rows, cols] = 255 - out[rows, cols]
+    return out
 
 
 def binarise(grey: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ from pipeline.pages import (
 )
 from pipeline.preprocess import looks_sideways, prepare_for_ocr, rotate_quadrant, to_grey
 from pipeline.signals import measure_signals
-from pipeline.textlayer import read_text_layer
+from pipeline.textlayer import LayerVerdict, build_layer, scan_text_layer
 from pipeline.types import FileKind, PageReading, Quality, TextSource
 
 log = logging.getLogger(__name__)
@@ -146,14 +146,14 @@ def ocr_upright(image: np.ndarray, dpi: float, languages: str) -> tuple[OcrResul
         turn = _osd_turn(grey)
         grey = rotate_quadrant(grey, turn)
     prepared = prepare_for_ocr(grey, dpi)
-    result = ocr_page(prepared.image, languages)
+    result = ocr_page(prepared.image, languages, try_inverted=False)
     if not needs_orientation_check(result):
         return result, turn + prepared.skew_deg
     second_turn = _osd_turn(prepared.image)
     if second_turn == 0:
         return result, turn + prepared.skew_deg
     turned = prepare_for_ocr(rotate_quadrant(grey, second_turn), dpi)
-    second = ocr_page(turned.image, languages)
+    second = ocr_page(turned.image, languages, try_inverted=False)
     if _weight(second) <= _weight(result):
         return result, turn + prepared.skew_deg
     return second, float((turn + second_turn) % 360) + turned.skew_deg
@@ -202,18 +202,22 @@ class _PdfReader:
         with PDFIUM_LOCK:
             page = self.document[n - 1]
             try:
-                layer = read_text_layer(page)
-                width_pt, height_pt = page.get_size()
+                scan = scan_text_layer(page)
             finally:
                 page.close()
+            usable = scan.verdict is LayerVerdict.USABLE
             image = None
-            if not layer.usable or self.with_signals:
-                dpi = self.render_dpi if not layer.usable else SIGNAL_DPI
+            if not usable or self.with_signals:
+                dpi = self.render_dpi if not usable else SIGNAL_DPI
                 image = render_pdf_page(self.document, n, dpi=dpi, max_pixels=self.max_pixels)
-        if image is not None and not layer.usable:
-            log.debug("page %d: text layer %s, OCR", n, layer.verdict)
+        if image is not None and not usable:
+            log.debug("page %d: text layer %s, OCR", n, scan.verdict)
             return read_image(image, self.languages, with_signals=self.with_signals)
-        signals = measure_signals(image.image, layer.text) if image is not None else None
+        layer = build_layer(scan)
+        width_pt, height_pt = scan.page_size_pt
+        signals = (
+            measure_signals(image.image, layer.text, from_ocr=False) if image is not None else None
+        )
         scale = self.render_dpi / 72.0
         return PageReading(
             n=n,

@@ -10,6 +10,7 @@ written by another tool, which we cannot check against the picture.
 
 from __future__ import annotations
 
+import ctypes
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -53,6 +54,9 @@ _CID = re.compile(r"\(cid:\d+\)")
 # UTF-8 read as Latin-1: "Ã©", "Ã¨", "â€™"...
 _MOJIBAKE = re.compile(r"Ã[\x80-\xbf©¨ª«®´§¢¹»¼½]|â€|Â[\xa0-\xbf]")
 _WORDS = TypeAdapter(list[Word])
+# (left, right, top, top, bottom, bottom) of a word's first and last characters, PDF points
+Edge = tuple[float, float, float, float, float, float]
+_NON_SPACE = re.compile(r"\S+")
 _LETTER = re.compile(r"[^\W\d_]")
 _WORD = re.compile(r"[^\W\d_]+")  # apostrophes split "l'avis" into "l", "avis"
 
@@ -91,22 +95,54 @@ class LayerText:
 
 def read_text_layer(page: pdfium.PdfPage) -> LayerText:
     """Text, words with boxes, and whether this page's text layer can replace OCR."""
+    return build_layer(scan_text_layer(page))
+
+
+@dataclass(frozen=True)
+class LayerScan:
+    """What pdfium says about a page's text: raw figures, before words are built."""
+
+    raw_text: str
+    score: TextScore
+    image_coverage: float
+    invisible_ratio: float
+    verdict: LayerVerdict
+    page_size_pt: tuple[float, float]
+    word_texts: list[str]
+    word_edges: list[Edge]
+
+
+def scan_text_layer(page: pdfium.PdfPage) -> LayerScan:
+    """The pdfium half of `read_text_layer`: the only part that must hold PDFIUM_LOCK."""
     image_coverage, invisible_ratio = measure_page_objects(page)
     textpage = page.get_textpage()
     try:
         raw_text = textpage.get_text_range()
         score = score_text(raw_text)
         verdict = judge_layer(score, image_coverage=image_coverage, invisible_ratio=invisible_ratio)
-        words = extract_words(textpage, raw_text, page) if verdict is LayerVerdict.USABLE else []
+        texts: list[str] = []
+        edges: list[Edge] = []
+        if verdict is LayerVerdict.USABLE:
+            texts, edges = word_edges(textpage, raw_text)
     finally:
         textpage.close()
+    width, height = page.get_size()
+    return LayerScan(
+        raw_text, score, image_coverage, invisible_ratio, verdict, (width, height), texts, edges
+    )
+
+
+def build_layer(scan: LayerScan) -> LayerText:
+    """The pure-Python half of `read_text_layer`: runs outside the pdfium lock."""
+    width, height = scan.page_size_pt
+    words = build_words(scan.word_texts, scan.word_edges, width, height)
     return LayerText(
-        text=normalise_layer_text(raw_text),
+        text=normalise_layer_text(scan.raw_text),
         words=words,
-        score=score,
-        image_coverage=image_coverage,
-        invisible_ratio=invisible_ratio,
-        verdict=verdict,
+        score=scan.score,
+        image_coverage=scan.image_coverage,
+        invisible_ratio=scan.invisible_ratio,
+        verdict=scan.verdict,
     )
 
 
@@ -172,28 +208,40 @@ def measure_page_objects(page: pdfium.PdfPage) -> tuple[float, float]:
     return float(grid.mean()), (invisible / texts if texts else 0.0)
 
 
-def extract_words(textpage: pdfium.PdfTextPage, raw_text: str, page: pdfium.PdfPage) -> list[Word]:
-    """Words of the layer with page-relative boxes.
+def word_edges(textpage: pdfium.PdfTextPage, raw_text: str) -> tuple[list[str], list[Edge]]:
+    """Words of the layer and the PDF-space edges of their first and last characters.
 
     `get_text_range` returns one UTF-16 unit per character index for BMP text,
     so word spans in the string are character indices; asking pdfium for the
     loose box of the first and last character only keeps this fast.
     """
-    width, height = page.get_size()
-    if len(raw_text) != textpage.count_chars() or width <= 0 or height <= 0:
-        return []  # astral characters shift the indices: no reliable boxes
+    if len(raw_text) != textpage.count_chars():
+        return [], []  # astral characters shift the indices: no reliable boxes
     rect = pdfium_c.FS_RECTF()
+    rect_ref = ctypes.byref(rect)  # converted once, not on each of ~1000 calls
+    char_box = pdfium_c.FPDFText_GetLooseCharBox
+    handle = textpage.raw
     texts: list[str] = []
-    edges: list[tuple[float, float, float, float, float, float]] = []
-    for match in re.finditer(r"\S+", raw_text):
-        if not pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, match.start(), rect):
+    edges: list[Edge] = []
+    for match in _NON_SPACE.finditer(raw_text):
+        start, end = match.span()
+        if not char_box(handle, start, rect_ref):
             continue
         left, top, bottom = rect.left, rect.top, rect.bottom
-        if not pdfium_c.FPDFText_GetLooseCharBox(textpage.raw, match.end() - 1, rect):
+        if not char_box(handle, end - 1, rect_ref):
             continue
         texts.append(match.group())
         edges.append((left, rect.right, top, rect.top, bottom, rect.bottom))
-    if not texts:
+    return texts, edges
+
+
+def build_words(
+    texts: list[str],
+    edges: list[Edge],
+    width: float,
+    height: float,
+) -> list[Word]:
+    if not texts or width <= 0 or height <= 0:
         return []
     boxes = _relative_boxes(np.asarray(edges, dtype=np.float64), width, height).tolist()
     # One validation call for the whole page: building models one by one dominated the time.

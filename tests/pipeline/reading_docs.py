@@ -60,3 +60,22 @@ def _as_jpeg(image: Image.Image, beside: Path) -> str:
     jpeg = beside.with_suffix(".scan.jpg")
     image.convert("L").save(jpeg, quality=90, dpi=(300, 300))
     return str(jpeg)
+
+
+BANNER_TEXT = "AVIS DE SITUATION DÉCLARATIVE"
+
+
+def write_banner_pdf(path: Path, body: str) -> Path:
+    """A page whose title is white on a black banner, above ordinary text."""
+    pdf = canvas.Canvas(str(path), pagesize=A4, invariant=1)
+    width, height = A4
+    pdf.setFillGray(0.0)
+    pdf.rect(MARGIN_PT - 10, height - 110, width - 2 * MARGIN_PT + 20, 40, stroke=0, fill=1)
+    pdf.setFillGray(1.0)
+    pdf.setFont("Helvetica-Bold", 16)
+    pdf.drawString(MARGIN_PT, height - 96, BANNER_TEXT)
+    pdf.setFillGray(0.0)
+    write_text_lines(pdf, body.split("\n"), top_pt=height - 150)
+    pdf.showPage()
+    pdf.save()
+    return path

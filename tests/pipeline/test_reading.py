@@ -7,11 +7,18 @@ import pillow_heif
 import pytest
 from PIL import Image
 
-from fixtures.textpages import french_page_text
+from fixtures.textpages import french_page_text, render_pdf_page
 from pipeline.reading import read_pages
 from pipeline.types import FileKind, TextSource
 from tests.conftest import require_tool
-from tests.pipeline.reading_docs import SCAN_WORDS, scanned_page, write_mixed_pdf
+from tests.pipeline.reading_docs import (
+    BANNER_TEXT,
+    SCAN_TEXT,
+    SCAN_WORDS,
+    scanned_page,
+    write_banner_pdf,
+    write_mixed_pdf,
+)
 
 
 @pytest.fixture(autouse=True)
@@ -89,3 +96,12 @@ def test_heic_photo_is_read(tmp_path: Path, scan: Image.Image) -> None:
     assert len(found(SCAN_WORDS, page.text)) >= len(SCAN_WORDS) - 1
     # HEIC carries no dpi: estimated from the pixel size of an A4 page.
     assert page.quality.dpi == pytest.approx(150, rel=0.02)
+
+
+def test_white_on_black_banner_is_read(tmp_path: Path) -> None:
+    pdf = write_banner_pdf(tmp_path / "banner.pdf", SCAN_TEXT)
+    path = tmp_path / "banner.png"
+    render_pdf_page(pdf, 0, dpi=300).save(path, dpi=(300, 300))
+    (page,) = read_pages(path, FileKind.PNG, languages="fra")
+    assert BANNER_TEXT in page.text
+    assert found(SCAN_WORDS, page.text) == set(SCAN_WORDS)
