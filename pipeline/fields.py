@@ -50,7 +50,9 @@ class FieldName(StrEnum):
     """Canonical field names. Dates are ISO `YYYY-MM-DD` strings, amounts are euros as strings."""
 
     # people
-    HOLDER_NAME = "holder_name"  # full name as printed ("M. Jean DUPONT", "DUPONT épouse MARTIN Anne")
+    HOLDER_NAME = (
+        "holder_name"  # full name as printed ("M. Jean DUPONT", "DUPONT épouse MARTIN Anne")
+    )
     LAST_NAME = "last_name"
     FIRST_NAMES = "first_names"
     BIRTH_NAME = "birth_name"  # nom de naissance when a usage/married name is also printed

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -45,7 +43,9 @@ def test_every_piece_is_read_by_the_right_path(dossier_report: dict) -> None:
     scan = _piece(dossier_report, "quittance.jpg")
     assert [page["text_source"] for page in scan["pages"]] == ["ocr"]
     assert scan["pages"][0]["chars"] > 150
-    reading = runtime.store().get_json(keys.reading_key(dossier_report["dossier_id"], scan["sha256"]))
+    reading = runtime.store().get_json(
+        keys.reading_key(dossier_report["dossier_id"], scan["sha256"])
+    )
     assert "loyer" in reading["pages"][0]["text"].lower()
 
 
