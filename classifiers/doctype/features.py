@@ -1,4 +1,5 @@
-"""One sample per piece: normalised text plus a few numeric signals, from a PieceReading.
+"""One sample per piece: normalised text, a few numeric signals and the domain-vocabulary
+scores of `lexicon.py`, from a PieceReading.
 
 Only what was read goes in: no file name, no font, no path. Numbers are
 collapsed so that amounts, dates and identifiers never act as features.
@@ -13,6 +14,7 @@ from enum import StrEnum
 
 import numpy as np
 
+from classifiers.doctype.lexicon import LEXICON_GROUPS, lexicon_scores
 from pipeline.types import PieceReading, TextSource
 
 MAX_TEXT_CHARS = 6000  # bounds the classification time of long documents
@@ -40,6 +42,10 @@ class NumericFeature(StrEnum):
 
 NUMERIC_FEATURES: tuple[NumericFeature, ...] = tuple(NumericFeature)
 TEXT_COLUMN = 0  # column of the normalised text in a feature matrix; numbers follow
+NUMERIC_COLUMNS: tuple[int, ...] = tuple(range(1, 1 + len(NUMERIC_FEATURES)))
+LEXICON_COLUMNS: tuple[int, ...] = tuple(
+    range(1 + len(NUMERIC_FEATURES), 1 + len(NUMERIC_FEATURES) + len(LEXICON_GROUPS))
+)
 
 
 def normalise_text(text: str) -> str:
@@ -84,14 +90,15 @@ def numeric_features(reading: PieceReading) -> list[float]:
 
 
 def sample_row(reading: PieceReading) -> list[object]:
-    """One row of the model's input: [normalised text, *numeric features]."""
-    return [normalise_text(raw_text(reading)), *numeric_features(reading)]
+    """One row of the model's input: [normalised text, *numeric features, *lexicon scores]."""
+    text = normalise_text(raw_text(reading))
+    return [text, *numeric_features(reading), *lexicon_scores(text)]
 
 
 def feature_matrix(readings: list[PieceReading]) -> np.ndarray:
     """Rows for many readings, as the object array the model pipeline expects."""
     rows = [sample_row(reading) for reading in readings]
-    matrix = np.empty((len(rows), 1 + len(NUMERIC_FEATURES)), dtype=object)
+    matrix = np.empty((len(rows), 1 + len(NUMERIC_COLUMNS) + len(LEXICON_COLUMNS)), dtype=object)
     for i, row in enumerate(rows):
         matrix[i, :] = row
     return matrix

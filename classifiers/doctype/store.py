@@ -29,7 +29,7 @@ from pipeline.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1  # bump when the features or the card change incompatibly
+FORMAT_VERSION = 2  # bump when the features or the card change incompatibly
 MODEL_PREFIX = "models/doctype"
 CURRENT_KEY = f"{MODEL_PREFIX}/current"
 
@@ -50,6 +50,7 @@ TRUSTED_TYPES: tuple[str, ...] = (
     "sklearn.feature_extraction.text.TfidfVectorizer",
     "sklearn.linear_model._logistic.LogisticRegression",
     "sklearn.pipeline.Pipeline",
+    "sklearn.preprocessing._data.MaxAbsScaler",
     "sklearn.preprocessing._data.StandardScaler",
     "sklearn.utils._bunch.Bunch",
 )

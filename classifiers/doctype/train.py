@@ -10,13 +10,21 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
 from classifiers.doctype.classifier import DoctypeModel
 from classifiers.doctype.dataset import HOLDOUT_TEMPLATES, Sample, build_samples, samples_hash
 from classifiers.doctype.evaluate import choose_threshold, evaluate_probabilities, meets_targets
-from classifiers.doctype.features import feature_matrix
-from classifiers.doctype.model import build_doctype_pipeline
+from classifiers.doctype.features import TEXT_COLUMN, feature_matrix
+from classifiers.doctype.model import (
+    CHAR_PARAMS,
+    MAX_CHARS,
+    MAX_WORDS,
+    WORD_PARAMS,
+    build_doctype_pipeline,
+    shared_vocabulary,
+)
 from classifiers.doctype.store import (
     ModelMissing,
     ModelVersionMismatch,
@@ -31,6 +39,7 @@ from pipeline.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
+CALIBRATION_FOLDS = 3
 Progress = Callable[[str, int], Callable[[], None]]  # (label, total) -> advance
 
 
@@ -42,9 +51,9 @@ def _no_progress(label: str, total: int) -> Callable[[], None]:
 class TrainingPlan:
     """What `justif train doctype` generates and fits; defaults fit in 3 minutes on 2 cores."""
 
-    count: int = 260  # training documents (20 per type)
+    count: int = 520  # training documents (40 per type)
     seed: int = 1
-    validation_count: int = 130  # held-out templates, for the threshold and promotion
+    validation_count: int = 260  # held-out templates, for the threshold and promotion
     validation_seed: int = 2
     ocr_count: int = 0  # training documents really scanned and OCRed
     holdout: tuple[str, ...] = HOLDOUT_TEMPLATES
@@ -65,13 +74,41 @@ def labels_of(samples: Sequence[Sample]) -> np.ndarray:
 
 
 def fit_pipeline(samples: Sequence[Sample], *, random_state: int) -> Pipeline:
-    """Fit a fresh pipeline on the samples (validation data never passes here)."""
-    pipeline = build_doctype_pipeline(random_state=random_state)
-    folds = min(3, min(np.unique(labels_of(samples), return_counts=True)[1]))
-    if folds < 3:  # tiny sets: calibrate on as many folds as the rarest class allows
-        pipeline.set_params(classifier__cv=max(2, int(folds)))
-    pipeline.fit(feature_matrix([s.reading for s in samples]), labels_of(samples))
+    """Fit a fresh pipeline on the samples (validation data never passes here).
+
+    The TF-IDF vocabularies keep only terms that several templates print, and
+    calibration folds hold out whole templates when every class has enough of
+    them: the probabilities then describe a layout never seen, as a real
+    document from another issuer is.
+    """
+    matrix = feature_matrix([s.reading for s in samples])
+    y = labels_of(samples)
+    templates = np.asarray([s.template_id for s in samples], dtype=object)
+    texts = [str(t) for t in matrix[:, TEXT_COLUMN]]
+    pipeline = build_doctype_pipeline(
+        random_state=random_state,
+        word_vocabulary=shared_vocabulary(texts, list(templates), WORD_PARAMS, MAX_WORDS),
+        char_vocabulary=shared_vocabulary(texts, list(templates), CHAR_PARAMS, MAX_CHARS),
+    )
+    folds = calibration_folds(y, templates)
+    pipeline.set_params(classifier__cv=folds)
+    pipeline.fit(matrix, y)
+    # The splits were only needed to fit; the saved model keeps a plain fold count.
+    pipeline.set_params(classifier__cv=CALIBRATION_FOLDS)
     return pipeline
+
+
+def calibration_folds(
+    y: np.ndarray, templates: np.ndarray
+) -> int | list[tuple[np.ndarray, np.ndarray]]:
+    """Folds that hold out whole templates, or a stratified fold count for tiny sets."""
+    per_class = {label: len(set(templates[y == label])) for label in np.unique(y)}
+    if min(per_class.values()) >= 2:
+        splitter = StratifiedGroupKFold(n_splits=CALIBRATION_FOLDS, shuffle=False)
+        return list(splitter.split(np.zeros(len(y)), y, templates))
+    # Tiny sets: calibrate on as many folds as the rarest class allows.
+    rarest = int(min(np.unique(y, return_counts=True)[1]))
+    return max(2, min(CALIBRATION_FOLDS, rarest))
 
 
 def score(model: DoctypeModel, samples: Sequence[Sample]) -> dict[str, Any]:
