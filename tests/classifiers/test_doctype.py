@@ -22,8 +22,12 @@ from classifiers.doctype.evaluate import (
     expected_calibration_error,
 )
 from classifiers.doctype.features import normalise_text, sample_row
+from classifiers.doctype.lexicon import LEXICON_GROUPS, LexiconGroup, lexicon_scores
+from classifiers.doctype.model import WORD_PARAMS, shared_vocabulary
 from classifiers.doctype.store import (
     CURRENT_KEY,
+    FORMAT_VERSION,
+    MODEL_PREFIX,
     ModelVersionMismatch,
     current_version,
     load_model,
@@ -34,14 +38,17 @@ from classifiers.doctype.store import (
 from classifiers.doctype.train import (
     TrainingPlan,
     TrainingResult,
+    calibration_folds,
     fit_pipeline,
     promote_if_better,
     train_doctype,
 )
 from fixtures.generator.registry import template_ids
+from justif.models_cli import ensure_model
 from pipeline.classification import Classification, TypeClassifier
 from pipeline.fields import DocType
-from pipeline.storage import LocalStore
+from pipeline.settings import Settings
+from pipeline.storage import LocalStore, open_store
 from pipeline.types import PageReading, PieceReading, Quality, TextSource
 
 TINY = TrainingPlan(count=39, validation_count=13, seed=11, validation_seed=12, workers=2)
@@ -113,7 +120,7 @@ def test_tiny_model_types_clear_documents(
     assert right / len(fresh_samples) >= 0.85
     assert 0.5 <= tiny.model.threshold <= 1.0
     card = tiny.model.card
-    assert card["format_version"] == 1 and card["versions"]["sklearn"]
+    assert card["format_version"] == FORMAT_VERSION and card["versions"]["sklearn"]
     assert card["training_data_sha256"] and card["metrics"]["validation"]["documents"] == 13
 
 
@@ -221,3 +228,59 @@ def test_threshold_selection_and_calibration_error() -> None:
     perfect = np.array([[1.0, 0.0]] * 90 + [[0.0, 1.0]] * 10)
     assert expected_calibration_error(y_true, perfect, classes) == pytest.approx(0.0)
     assert json.dumps(metrics)  # the card stores it as JSON
+
+
+def test_ensure_model_trains_only_when_missing(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path / "home", s3_endpoint="")
+    store = open_store(settings)
+    assert current_version(store) is None
+    smallest = TrainingPlan(count=26, validation_count=13, seed=21, validation_seed=22)
+    first = ensure_model(settings, plan=smallest)
+    saved = sorted(store.list(MODEL_PREFIX + "/"))
+    assert current_version(store) == first.version and saved
+    second = ensure_model(settings, plan=smallest)
+    assert second.version == first.version
+    assert sorted(store.list(MODEL_PREFIX + "/")) == saved  # loaded: nothing trained or written
+
+
+def test_lexicon_scores_real_wording_not_template_phrases() -> None:
+    """Wording of real issuers' documents, absent from the generator's templates."""
+    samples = {
+        LexiconGroup.BANK_DETAILS: "Relevé d’identité bancaire — IBAN FR76 3000 — BIC AGRIFRPP "
+        "Domiciliation : CA Paris — Titulaire du compte",
+        LexiconGroup.PROOF_OF_ADDRESS: "Votre facture d'électricité et de gaz naturel. "
+        "Consommation 1 234 kWh, point de livraison n° 0123, abonnement",
+        LexiconGroup.PASSPORT: "REISEPASS / PASSPORT / PASSEPORT Typ/Type P "
+        "Code of issuing State D",
+        LexiconGroup.RESIDENCE_PERMIT: "AUFENTHALTSTITEL / RESIDENCE PERMIT / TITRE DE SÉJOUR",
+        LexiconGroup.RESUME: "WORK EXPERIENCE ... EDUCATION ... SKILLS ... LANGUAGES",
+    }
+    for group, text in samples.items():
+        scores = dict(zip(LEXICON_GROUPS, lexicon_scores(normalise_text(text)), strict=True))
+        assert max(scores, key=lambda g: scores[g]) is group, (group, scores)
+    # Word boundaries: "ribambelle" is no RIB, "passeports" is not "passeport" + noise.
+    scores = dict(zip(LEXICON_GROUPS, lexicon_scores("une ribambelle"), strict=True))
+    assert scores[LexiconGroup.BANK_DETAILS] == 0.0
+
+
+def test_vocabulary_drops_terms_of_a_single_template() -> None:
+    texts = ["iban titulaire zorglub"] * 4 + ["iban titulaire domiciliation"] * 4
+    texts += ["facture electricite"] * 4
+    templates = ["a.one"] * 4 + ["a.two"] * 4 + ["b.one"] * 4
+    vocabulary = shared_vocabulary(texts, templates, WORD_PARAMS, 100)
+    assert "iban" in vocabulary and "titulaire" in vocabulary
+    assert "zorglub" not in vocabulary and "domiciliation" not in vocabulary
+
+
+def test_calibration_folds_hold_out_whole_templates() -> None:
+    y = np.array(["a"] * 6 + ["b"] * 6, dtype=object)
+    templates = np.array(
+        ["a.1", "a.1", "a.2", "a.2", "a.3", "a.3"] * 1 + ["b.1"] * 2 + ["b.2"] * 2 + ["b.3"] * 2,
+        dtype=object,
+    )
+    folds = calibration_folds(y, templates)
+    assert isinstance(folds, list) and len(folds) == 3
+    for fit_rows, calibration_rows in folds:
+        assert not set(templates[fit_rows]) & set(templates[calibration_rows])
+    # One template for a class: no template-wise split is possible, plain folds.
+    assert calibration_folds(y, np.array(["a.1"] * 6 + ["b.1"] * 6, dtype=object)) == 3
