@@ -47,6 +47,9 @@ TEXT_LAYER_BLUR = 5.0
 # Born-digital pages are rendered at this resolution only to measure their
 # signals (faces, colour, 2D-Doc): enough for a DataMatrix, cheap to render.
 SIGNAL_DPI = 150
+# Vector text and drawings hold no face: below this image coverage, a
+# born-digital page skips face detection (the costliest signal).
+SIGNAL_MIN_IMAGE_COVERAGE = 0.01
 
 
 def read_pages(
@@ -206,8 +209,12 @@ class _PdfReader:
             finally:
                 page.close()
             usable = scan.verdict is LayerVerdict.USABLE
+            has_images = scan.image_coverage > SIGNAL_MIN_IMAGE_COVERAGE
             image = None
-            if not usable or self.with_signals:
+            # A born-digital page is rendered for its signals only where they can
+            # say something: page 1 (2D-Doc, layout) and pages carrying images.
+            wants_signals = self.with_signals and (n == 1 or has_images)
+            if not usable or wants_signals:
                 dpi = self.render_dpi if not usable else SIGNAL_DPI
                 image = render_pdf_page(self.document, n, dpi=dpi, max_pixels=self.max_pixels)
         if image is not None and not usable:
@@ -216,7 +223,9 @@ class _PdfReader:
         layer = build_layer(scan)
         width_pt, height_pt = scan.page_size_pt
         signals = (
-            measure_signals(image.image, layer.text, from_ocr=False) if image is not None else None
+            measure_signals(image.image, layer.text, from_ocr=False, look_for_faces=has_images)
+            if image is not None
+            else None
         )
         scale = self.render_dpi / 72.0
         return PageReading(

@@ -31,7 +31,10 @@ CASCADE_DIRS = (
     Path("/usr/share/opencv4/haarcascades"),
 )
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
-SIGNAL_WIDTH_PX = 900  # faces and colour are measured on a copy this wide
+SIGNAL_WIDTH_PX = 900  # colour, ink and background are measured on a copy this wide
+# Faces are searched on a smaller copy: the cascade's cost grows with the area,
+# and a face worth finding (ID photo, card portrait) spans over 1/12 of the width.
+FACE_WIDTH_PX = 480
 MRZ_LINE = re.compile(r"^[A-Z0-9<]{25,46}$")
 
 
@@ -49,13 +52,15 @@ def _face_detector() -> cv2.CascadeClassifier | None:
     return None
 
 
-def measure_signals(image: np.ndarray, text: str, *, from_ocr: bool = True) -> PageSignals:
+def measure_signals(
+    image: np.ndarray, text: str, *, from_ocr: bool = True, look_for_faces: bool = True
+) -> PageSignals:
     """Signals of one page image (grey or RGB uint8) and the text read from it."""
     height, width = image.shape[:2]
     scale = min(1.0, SIGNAL_WIDTH_PX / max(width, 1))
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     grey = small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    faces, largest = count_faces(grey)
+    faces, largest = count_faces(grey) if look_for_faces else (0, 0.0)
     return PageSignals(
         aspect_ratio=width / max(height, 1),
         colourfulness=colourfulness(small),
@@ -84,9 +89,12 @@ def count_faces(grey: np.ndarray) -> tuple[int, float]:
     detector = _face_detector()
     if detector is None:
         return -1, 0.0
+    scale = min(1.0, FACE_WIDTH_PX / max(grey.shape[1], 1))
+    if scale < 1.0:
+        grey = cv2.resize(grey, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     side = min(grey.shape[:2])
     found = detector.detectMultiScale(
-        grey, scaleFactor=1.1, minNeighbors=6, minSize=(max(24, side // 12),) * 2
+        grey, scaleFactor=1.1, minNeighbors=4, minSize=(max(24, side // 12),) * 2
     )
     if len(found) == 0:
         return 0, 0.0

@@ -120,7 +120,7 @@ def test_pixel_cap_follows_limits(hostile: dict[str, Path]) -> None:
     assert _outcome(hostile["photo.heic"], Limits(max_pixels=50_000)) == "TOO_MANY_PIXELS"
     assert _outcome(hostile["multipage.tif"], Limits(max_pixels=50_000)) == "TOO_MANY_PIXELS"
     # Pillow's cap is process-wide: intake must not leave its own behind.
-    assert Image.MAX_IMAGE_PIXELS == before
+    assert before == Image.MAX_IMAGE_PIXELS
 
 
 def test_many_pages_pdf_is_read_within_a_higher_page_cap(hostile: dict[str, Path]) -> None:
