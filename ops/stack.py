@@ -21,15 +21,17 @@ import pwd
 import secrets
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
 import urllib.request
 from collections.abc import Mapping
-from contextlib import ExitStack, suppress
+from contextlib import suppress
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
+
+from ops import seaweed
+from ops.seaweed import free_ports  # also for callers of ops.stack.free_ports
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent  # the venv's bin: weed, prefect
@@ -40,19 +42,6 @@ BUCKET = "justif"
 START_TIMEOUT_S = 90.0
 STOP_TIMEOUT_S = 20.0
 
-# Every listening port of `weed mini`, set explicitly so that none collides.
-_WEED_PORTS = (
-    "s3.port",
-    "s3.port.grpc",
-    "master.port",
-    "master.port.grpc",
-    "volume.port",
-    "volume.port.grpc",
-    "filer.port",
-    "filer.port.grpc",
-    "admin.port",
-    "admin.port.grpc",
-)
 # Which signal stops which process cleanly (a Prefect worker ignores SIGTERM).
 _STOP_SIGNAL = {
     "worker": signal.SIGINT,
@@ -149,17 +138,6 @@ def worker_env(state: StackState) -> dict[str, str]:
 # ---------------------------------------------------------------------------
 
 
-def free_ports(count: int) -> list[int]:
-    """Distinct loopback ports free right now."""
-    with ExitStack() as stack:
-        ports = []
-        for _ in range(count):
-            sock = stack.enter_context(socket.socket(socket.AF_INET, socket.SOCK_STREAM))
-            sock.bind(("127.0.0.1", 0))
-            ports.append(sock.getsockname()[1])
-        return ports
-
-
 def _spawn(
     name: str,
     command: list[str],
@@ -247,50 +225,17 @@ def _reap(pid: int) -> None:
 
 
 def start_seaweedfs(state: StackState) -> None:
+    """Start `weed mini` on free ports with the stack's S3 credentials (made on first start)."""
     folder = Path(state.root) / "seaweedfs"
-    (folder / "data").mkdir(parents=True, exist_ok=True)
-    (folder / "logs").mkdir(exist_ok=True)
-    state.s3_access_key = state.s3_access_key or "justif" + secrets.token_hex(6)
-    state.s3_secret_key = state.s3_secret_key or secrets.token_urlsafe(24)
-    config = folder / "s3.json"
-    identity = {
-        "name": "justif",
-        "credentials": [{"accessKey": state.s3_access_key, "secretKey": state.s3_secret_key}],
-        "actions": ["Admin", "Read", "List", "Tagging", "Write"],
-    }
-    config.write_text(json.dumps({"identities": [identity]}))
-    config.chmod(0o600)
-    state.weed_ports = dict(zip(_WEED_PORTS, free_ports(len(_WEED_PORTS)), strict=True))
+    seaweed.prepare_folder(folder)
+    if not state.s3_access_key:
+        state.s3_access_key, state.s3_secret_key = seaweed.new_credentials()
+    config = seaweed.write_s3_config(folder, state.s3_access_key, state.s3_secret_key)
+    state.weed_ports = seaweed.pick_ports()
     state.s3_port = state.weed_ports["s3.port"]
-    command = [
-        str(BIN / "weed"),
-        f"-logdir={folder / 'logs'}",
-        "mini",
-        f"-dir={folder / 'data'}",
-        "-ip=127.0.0.1",
-        "-ip.bind=127.0.0.1",
-        *(f"-{flag}={port}" for flag, port in state.weed_ports.items()),
-        f"-s3.config={config}",
-        "-master.telemetry=false",
-        "-webdav=false",
-        "-admin.ui=false",
-        "-s3.port.iceberg=0",
-        "-s3.port.lance=0",
-        f"-filer.localSocket={folder / 'filer.sock'}",
-        f"-s3.localSocket={folder / 's3.sock'}",
-    ]
+    command = seaweed.weed_command(BIN / "weed", folder, state.weed_ports, config)
     process = _spawn("seaweedfs", command, state)
-    _wait_until("seaweedfs", state, process, lambda: _http_answers(state.s3_port, "/"))
-
-
-def _http_answers(port: int, path: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2):
-            return True
-    except urllib.error.HTTPError:
-        return True  # an HTTP error status is an answer: the server is up
-    except OSError:
-        return False
+    _wait_until("seaweedfs", state, process, lambda: seaweed.s3_answers(state.s3_endpoint))
 
 
 def _server_user() -> str | None:
@@ -491,9 +436,7 @@ def stop_stack(state: StackState) -> list[str]:
     for name, pid in reversed(list(state.pids.items())):
         stop_part(name, pid)
         stopped.append(name)
-    for flag, port in state.weed_ports.items():
-        if flag.endswith(".grpc"):  # weed leaves /tmp/seaweedfs-<part>-grpc-<port>.sock behind
-            Path(f"/tmp/seaweedfs-{flag.split('.')[0]}-grpc-{port}.sock").unlink(missing_ok=True)
+    seaweed.remove_grpc_sockets(state.weed_ports)
     state.pids.clear()
     state.save()
     return stopped
