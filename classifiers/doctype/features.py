@@ -15,12 +15,14 @@ from enum import StrEnum
 import numpy as np
 
 from classifiers.doctype.lexicon import LEXICON_GROUPS, lexicon_scores
-from pipeline.types import PieceReading, TextSource
+from pipeline.types import PageSignals, PieceReading, TextSource
 
 MAX_TEXT_CHARS = 6000  # bounds the classification time of long documents
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 _ALNUM = re.compile(r"[a-z0-9]")
+_PERMIT_CODES = frozenset({"IR", "AR", "CR", "RP", "RT"})
+_TD3_LENGTH = 42  # TD3 lines are 44 characters; OCR may lose one or two
 
 
 class NumericFeature(StrEnum):
@@ -34,6 +36,9 @@ class NumericFeature(StrEnum):
     FACE = "face"
     FACE_SIZE = "largest_face_ratio"
     MRZ = "mrz"
+    MRZ_PASSPORT = "mrz_passport"
+    MRZ_IDENTITY = "mrz_identity"
+    MRZ_PERMIT = "mrz_permit"
     DATAMATRIX = "datamatrix"
     OCR_SHARE = "ocr_share"
     DIGIT_SHARE = "digit_share"
@@ -81,12 +86,29 @@ def numeric_features(reading: PieceReading) -> list[float]:
         NumericFeature.FACE: float(any(s.faces > 0 for s in signals)),
         NumericFeature.FACE_SIZE: max((s.largest_face_ratio for s in signals), default=0.0),
         NumericFeature.MRZ: float(any(s.mrz_lines for s in signals)),
+        **mrz_kind(signals),
         NumericFeature.DATAMATRIX: float(any(s.datamatrix for s in signals)),
         NumericFeature.OCR_SHARE: sum(p.text_source is TextSource.OCR for p in pages) / count,
         NumericFeature.DIGIT_SHARE: sum(c.isdigit() for c in text) / max(len(text), 1),
         NumericFeature.UPPER_SHARE: sum(c.isupper() for c in letters) / max(len(letters), 1),
     }
     return [values[name] for name in NUMERIC_FEATURES]
+
+
+def mrz_kind(signals: list[PageSignals]) -> dict[NumericFeature, float]:
+    """The ICAO 9303 document code of the first MRZ line, the same in every country:
+    P for passports, I/A/C for identity cards, IR/AR (and RP) for residence permits;
+    TD3 lines (44 characters) belong to passports."""
+    lines = [line.strip().upper() for s in signals for line in s.mrz_lines if line.strip()]
+    first = lines[0] if lines else ""
+    permit = first[:2] in _PERMIT_CODES
+    return {
+        NumericFeature.MRZ_PASSPORT: float(
+            first.startswith("P") or any(len(line) >= _TD3_LENGTH for line in lines)
+        ),
+        NumericFeature.MRZ_IDENTITY: float(first[:1] in "IAC" and bool(first) and not permit),
+        NumericFeature.MRZ_PERMIT: float(permit),
+    }
 
 
 def sample_row(reading: PieceReading) -> list[object]:
