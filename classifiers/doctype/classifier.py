@@ -35,7 +35,7 @@ class DoctypeModel:
 
     def classify(self, reading: PieceReading) -> Classification:
         """Best type with its calibrated probability; abstains below the threshold."""
-        if reading.error is not None or not reading.pages:
+        if reading.error is not None or not reading.pages or _no_evidence(reading):
             return Classification(
                 type=None, confidence=0.0, abstained=True, model_version=self.version
             )
@@ -54,3 +54,12 @@ class DoctypeModel:
             },
             model_version=self.version,
         )
+
+
+def _no_evidence(reading: PieceReading) -> bool:
+    """Blank pages without a face say nothing of the type: abstain rather than guess
+    (a text-less reading otherwise looks like an identity photo)."""
+    return all(
+        page.quality.blank and (page.signals is None or page.signals.faces == 0)
+        for page in reading.pages
+    )

@@ -188,7 +188,8 @@ def test_abstains_below_threshold(tiny: TrainingResult, fresh_samples: list[Samp
     assert abstained.abstained and abstained.type is None and abstained.best_guess is not None
     assert not answered.abstained and answered.type is answered.best_guess
     assert abstained.confidence == pytest.approx(answered.confidence)
-    assert sum(answered.probabilities.values()) == pytest.approx(1.0, abs=1e-6)
+    # Each of the 13 probabilities is rounded to 6 decimals.
+    assert sum(answered.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
 
 
 def test_blank_or_failed_reading_is_not_typed_confidently(tiny: TrainingResult) -> None:
