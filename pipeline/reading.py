@@ -29,7 +29,13 @@ from pipeline.pages import (
     read_text_document,
     render_pdf_page,
 )
-from pipeline.preprocess import looks_sideways, prepare_for_ocr, rotate_quadrant, to_grey
+from pipeline.preprocess import (
+    PreparedPage,
+    looks_sideways,
+    prepare_for_ocr,
+    rotate_quadrant,
+    to_grey,
+)
 from pipeline.signals import measure_signals
 from pipeline.textlayer import LayerVerdict, build_layer, scan_text_layer
 from pipeline.types import FileKind, PageReading, Quality, TextSource
@@ -40,6 +46,10 @@ log = logging.getLogger(__name__)
 # the page may be sideways or upside down: only then is OSD (costly) run.
 ORIENTATION_CHECK_CONFIDENCE = 0.75
 ORIENTATION_MIN_CONFIDENCE = 1.5  # tesseract's OSD orientation confidence
+# A turned re-read replaces the first read only when clearly better: on a poor
+# photo both reads are weak, and OSD's guess (often 180) is not to be trusted
+# on a near tie. A truly upside-down page reads next to nothing the first time.
+ORIENTATION_MARGIN = 1.5
 # A born-digital page has vector text: it is given the sharpness measured on a
 # clean 300-dpi render (pipeline.legibility scale) instead of being rendered
 # just to measure it.
@@ -117,10 +127,11 @@ def read_image(page: PageImage, languages: str, *, with_signals: bool = True) ->
     started = time.perf_counter()
     quality = measure_quality(page.image, page.dpi)
     height, width = page.image.shape[:2]
+    upright: np.ndarray | None = None
     if quality.blank:
         result, rotation = OcrResult("", [], 0.0), 0.0
     else:
-        result, rotation = ocr_upright(page.image, page.dpi, languages)
+        result, rotation, upright = read_upright(page.image, page.dpi, languages)
     return PageReading(
         n=page.n,
         text_source=TextSource.OCR,
@@ -132,12 +143,25 @@ def read_image(page: PageImage, languages: str, *, with_signals: bool = True) ->
         height_px=height,
         rotation_deg=rotation,
         seconds=time.perf_counter() - started,
-        signals=measure_signals(page.image, result.text) if with_signals else None,
+        signals=(
+            measure_signals(page.image, result.text, upright=upright, words=result.words)
+            if with_signals
+            else None
+        ),
     )
 
 
 def ocr_upright(image: np.ndarray, dpi: float, languages: str) -> tuple[OcrResult, float]:
-    """OCR result and the rotation applied (quarter turns + deskew), in degrees.
+    """OCR result and the rotation applied (quarter turns + deskew), in degrees."""
+    result, rotation, _ = read_upright(image, dpi, languages)
+    return result, rotation
+
+
+def read_upright(
+    image: np.ndarray, dpi: float, languages: str
+) -> tuple[OcrResult, float, np.ndarray]:
+    """OCR result, the rotation applied (quarter turns + deskew, in degrees) and the
+    grey image that was read, upright (the words' boxes are relative to it).
 
     OSD costs about as much as reading the page, so it runs only for a page
     whose text lines look vertical (cheap profile test) or whose first read is
@@ -150,16 +174,21 @@ def ocr_upright(image: np.ndarray, dpi: float, languages: str) -> tuple[OcrResul
         grey = rotate_quadrant(grey, turn)
     prepared = prepare_for_ocr(grey, dpi)
     result = ocr_page(prepared.image, languages, try_inverted=False)
+    first = (result, turn + prepared.skew_deg, _grey_of(prepared))
     if not needs_orientation_check(result):
-        return result, turn + prepared.skew_deg
+        return first
     second_turn = _osd_turn(prepared.image)
     if second_turn == 0:
-        return result, turn + prepared.skew_deg
+        return first
     turned = prepare_for_ocr(rotate_quadrant(grey, second_turn), dpi)
     second = ocr_page(turned.image, languages, try_inverted=False)
-    if _weight(second) <= _weight(result):
-        return result, turn + prepared.skew_deg
-    return second, float((turn + second_turn) % 360) + turned.skew_deg
+    if _weight(second) <= ORIENTATION_MARGIN * _weight(result):
+        return first
+    return second, float((turn + second_turn) % 360) + turned.skew_deg, _grey_of(turned)
+
+
+def _grey_of(prepared: PreparedPage) -> np.ndarray:
+    return prepared.grey if prepared.grey is not None else prepared.image
 
 
 def _osd_turn(grey: np.ndarray) -> int:

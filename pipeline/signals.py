@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from pipeline.mrzband import is_mrz_fragment
 from pipeline.photo import background_uniformity
-from pipeline.types import PageSignals
+from pipeline.types import PageSignals, Word
 
 if TYPE_CHECKING:
     from pipeline.mrz import MrzReading
@@ -53,9 +54,20 @@ def _face_detector() -> cv2.CascadeClassifier | None:
 
 
 def measure_signals(
-    image: np.ndarray, text: str, *, from_ocr: bool = True, look_for_faces: bool = True
+    image: np.ndarray,
+    text: str,
+    *,
+    from_ocr: bool = True,
+    look_for_faces: bool = True,
+    upright: np.ndarray | None = None,
+    words: Sequence[Word] = (),
 ) -> PageSignals:
-    """Signals of one page image (grey or RGB uint8) and the text read from it."""
+    """Signals of one page image (grey or RGB uint8) and the text read from it.
+
+    `upright` is the image the OCR read (turned upright, deskewed, binarised)
+    and `words` what it read there: with them the MRZ band is located on the
+    page instead of assumed at its bottom.
+    """
     height, width = image.shape[:2]
     scale = min(1.0, SIGNAL_WIDTH_PX / max(width, 1))
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -70,7 +82,13 @@ def measure_signals(
         background_uniformity=background_uniformity(small) if min(small.shape[:2]) >= 8 else 0.0,
         datamatrix=find_datamatrix(image),
         mrz_lines=mrz_lines_of_page(
-            image, text, width / max(height, 1), from_ocr=from_ocr, faces=faces
+            image,
+            text,
+            width / max(height, 1),
+            from_ocr=from_ocr,
+            faces=faces,
+            upright=upright,
+            words=words,
         ),
     )
 
@@ -132,7 +150,14 @@ MRZ_BAND_FRACTIONS = (0.4, 1.0)  # bottom share of the page re-read for the MRZ
 
 
 def mrz_lines_of_page(
-    image: np.ndarray, text: str, aspect: float, *, from_ocr: bool, faces: int
+    image: np.ndarray,
+    text: str,
+    aspect: float,
+    *,
+    from_ocr: bool,
+    faces: int,
+    upright: np.ndarray | None = None,
+    words: Sequence[Word] = (),
 ) -> list[str]:
     """MRZ lines of a page: from its text when they verify, else re-read from the image.
 
@@ -151,10 +176,16 @@ def mrz_lines_of_page(
         # A text layer is exact: re-reading its render cannot do better.
         return from_text.lines if from_text is not None else lines
     card_shaped = CARD_ASPECT[0] <= aspect <= CARD_ASPECT[1]
-    if not (lines or (card_shaped and faces > 0) or ID_TITLES.search(text)):
+    fragments = any(is_mrz_fragment(w.text) for w in words)
+    if not (lines or fragments or (card_shaped and faces > 0) or ID_TITLES.search(text)):
         return lines
     best = from_text
-    for reading in _mrz_band_readings(image, today):
+    readings = (
+        _located_band_readings(upright, words, today)
+        if upright is not None
+        else _mrz_band_readings(image, today)
+    )
+    for reading in readings:
         if best is None or (reading.valid, sum(reading.checks.values())) > (
             best.valid,
             sum(best.checks.values()),
@@ -163,6 +194,18 @@ def mrz_lines_of_page(
         if best.valid:
             break
     return best.lines if best is not None else lines
+
+
+def _located_band_readings(
+    upright: np.ndarray, words: Sequence[Word], today: date
+) -> Iterator[MrzReading]:
+    from pipeline.mrz import find_mrz
+    from pipeline.mrzband import read_mrz_bands
+
+    for band_text in read_mrz_bands(upright, words):
+        found = find_mrz(band_text, as_of=today)
+        if found is not None:
+            yield found
 
 
 def _mrz_band_readings(image: np.ndarray, today: date) -> Iterator[MrzReading]:

@@ -1,0 +1,191 @@
+"""Find the MRZ band of an upright page image and re-read it with the MRZ alphabet.
+
+The MRZ is 2 or 3 lines of monospace capitals, digits and '<' of equal length,
+anywhere on a page (bottom of a card, middle of an A4 copy, beside a second
+card on a photo). Its place is found from the image, not assumed: first from
+the page OCR's own words that look like MRZ fragments, then by morphology
+(stacks of 2-3 long text lines of the same width and left edge). Each band is
+cut out, scaled so its letters are ~30 px high (tesseract's sweet spot) and
+re-read as one block with a character whitelist.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from pipeline.types import Word
+
+log = logging.getLogger(__name__)
+
+MRZ_WHITELIST = "-c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+MRZ_LETTER_PX = 30.0  # height of an MRZ capital after rescaling the band
+MAX_BANDS = 4  # bands re-read per page at most (each costs one small OCR call)
+# Page OCR reads '<' as '<', '«', 'c', 'C', 'e' or 'K': a fragment is a long run
+# of MRZ-looking characters.
+_FRAGMENT = re.compile(r"^[A-Z0-9<«‹ceCK]{10,}$")
+
+
+@dataclass(frozen=True)
+class Band:
+    """A rectangle of the image, in pixels, and the height of its letters."""
+
+    x0: int
+    y0: int
+    x1: int
+    y1: int
+    letter_px: float
+
+
+def mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> list[Band]:
+    """Candidate MRZ bands of an upright grey page image, most likely first."""
+    bands = []
+    from_words = band_from_words(grey.shape[:2], words)
+    if from_words is not None:
+        bands.append(from_words)
+    bands.extend(bands_from_lines(grey))
+    return _distinct(bands)[:MAX_BANDS]
+
+
+def is_mrz_fragment(text: str) -> bool:
+    """Whether a word read by the page OCR looks like a piece of an MRZ line."""
+    compact = text.replace(" ", "")
+    if not _FRAGMENT.match(compact):
+        return False
+    # Fillers misread as 'c'/'e' may make most of it; two real characters suffice.
+    return sum(c.isdigit() or c.isupper() or c in "<«‹" for c in compact) >= 2
+
+
+def band_from_words(shape: tuple[int, ...], words: Sequence[Word]) -> Band | None:
+    """The band around the page OCR's MRZ-looking words, grown to hold 3 lines."""
+    fragments = [w for w in words if is_mrz_fragment(w.text)]
+    if not fragments:
+        return None
+    height, width = shape[0], shape[1]
+    letter = float(np.median([(w.box.y1 - w.box.y0) * height for w in fragments]))
+    top = min(w.box.y0 for w in fragments) * height
+    bottom = max(w.box.y1 for w in fragments) * height
+    left = min(w.box.x0 for w in fragments) * width
+    right = max(w.box.x1 for w in fragments) * width
+    # A line the page OCR missed may sit above or below those it read.
+    spare = 2.2 * letter if bottom - top < 4 * letter else 1.0 * letter
+    # The page OCR often drops the start of a line (read as another word, or not
+    # at all): the band reaches ~20 characters further left.
+    return _clip(left - 14 * letter, top - spare, right + 3 * letter, bottom + spare, letter, shape)
+
+
+def _clip(
+    x0: float, y0: float, x1: float, y1: float, letter: float, shape: tuple[int, ...]
+) -> Band:
+    height, width = shape[0], shape[1]
+    return Band(max(0, int(x0)), max(0, int(y0)), min(width, int(x1)), min(height, int(y1)), letter)
+
+
+def _text_lines(ink: np.ndarray, letter: float) -> list[tuple[int, int, int, int]]:
+    """Boxes (x, y, w, h) of long horizontal runs of letters."""
+    gap = max(3, int(letter * 1.2))
+    closed = cv2.morphologyEx(ink, cv2.MORPH_CLOSE, np.ones((1, gap), np.uint8))
+    count, _, stats, _ = cv2.connectedComponentsWithStats(closed, connectivity=8)
+    lines = []
+    for x, y, w, h, _area in stats[1:count]:
+        if 0.6 * letter <= h <= 2.5 * letter and w >= 12 * h:
+            lines.append((int(x), int(y), int(w), int(h)))
+    return sorted(lines, key=lambda box: box[1])
+
+
+def _letter_height(ink: np.ndarray) -> float | None:
+    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
+    heights = stats[1:count, 3]
+    widths = stats[1:count, 2]
+    letters = heights[(heights >= 6) & (widths <= 2 * heights) & (heights <= ink.shape[0] / 15)]
+    return float(np.median(letters)) if len(letters) >= 20 else None
+
+
+def bands_from_lines(grey: np.ndarray) -> list[Band]:
+    """Stacks of 2-3 long lines of equal width and left edge, lowest first."""
+    ink = cv2.adaptiveThreshold(
+        cv2.medianBlur(grey, 3), 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20
+    )
+    letter = _letter_height(ink)
+    if letter is None:
+        return []
+    lines = _text_lines(ink, letter)
+    bands = []
+    for i, first in enumerate(lines):
+        stack = [first]
+        for other in lines[i + 1 :]:
+            last = stack[-1]
+            if other[1] - (last[1] + last[3]) > 2.0 * letter:
+                break
+            if (
+                abs(other[0] - first[0]) <= 3 * letter
+                and abs(other[2] - first[2]) <= 0.2 * first[2]
+            ):
+                stack.append(other)
+        if len(stack) >= 2:
+            x0 = min(s[0] for s in stack)
+            x1 = max(s[0] + s[2] for s in stack)
+            y0, y1 = stack[0][1], stack[-1][1] + stack[-1][3]
+            bands.append(
+                _clip(
+                    x0 - 2 * letter, y0 - letter, x1 + 2 * letter, y1 + letter, letter, grey.shape
+                )
+            )
+    return sorted(bands, key=lambda b: -b.y1)
+
+
+def _distinct(bands: list[Band]) -> list[Band]:
+    """Bands without those mostly inside one already listed."""
+    kept: list[Band] = []
+    for band in bands:
+        if not any(_overlap(band, other) > 0.7 for other in kept):
+            kept.append(band)
+    return kept
+
+
+def _overlap(a: Band, b: Band) -> float:
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    if width <= 0 or height <= 0:
+        return 0.0
+    area = (a.x1 - a.x0) * (a.y1 - a.y0)
+    return width * height / max(area, 1)
+
+
+def band_image(grey: np.ndarray, band: Band) -> np.ndarray:
+    """The band cut out in grey, letters scaled to MRZ_LETTER_PX, with a white margin.
+
+    Left grey: on blurred photos any fixed threshold fattens the strokes and
+    merges the '<' fillers, which tesseract's own thresholding of a small band
+    does not.
+    """
+    crop = grey[band.y0 : band.y1, band.x0 : band.x1]
+    scale = MRZ_LETTER_PX / max(band.letter_px, 1.0)
+    if abs(scale - 1.0) > 0.1:
+        interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
+        crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interpolation)
+    margin = int(MRZ_LETTER_PX)
+    return cv2.copyMakeBorder(crop, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255)
+
+
+def read_mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> Iterator[str]:
+    """Text of each candidate band re-read with the MRZ alphabet, most likely band first.
+
+    `grey` is the upright page image the OCR read, `words` what it read there.
+    """
+    from pipeline.ocr import ocr_page  # the one door to tesseract
+
+    for band in mrz_bands(grey, words):
+        try:
+            read = ocr_page(
+                band_image(grey, band), languages="eng", psm=6, config_extra=MRZ_WHITELIST
+            )
+        except Exception as error:  # the page's own text is already read: keep it
+            log.warning("MRZ band re-read failed: %s", type(error).__name__)
+            return
+        yield read.text
