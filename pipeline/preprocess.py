@@ -275,9 +275,8 @@ def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:
     ]
     if not edge:
         return binary.copy()
-    mask = np.isin(labels, edge).astype(np.uint8)
     # Grown by a cell so the document's own edge shadow goes too.
-    mask = cv2.dilate(mask, np.ones((3, 3), np.uint8))
+    mask = cv2.dilate(np.isin(labels, edge).astype(np.uint8), np.ones((3, 3), np.uint8))
     full = cv2.resize(mask, (binary.shape[1], binary.shape[0]), interpolation=cv2.INTER_NEAREST)
     out = binary.copy()
     out[full > 0] = 255
