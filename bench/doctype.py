@@ -1,11 +1,14 @@
 """Document-type classifier benchmark (a benchmark, not a test: takes minutes).
 
-    .venv/bin/python -m bench.doctype [--count 260] [--ocr-count 52] [--seed 3]
+    .venv/bin/python -m bench.doctype [--count 260] [--ocr-count 52] [--seed 3] [--cache DIR]
 
 Trains the default model (seeds 1 and 2), then evaluates it on documents from
 the held-out templates with a seed never used in training, some of them really
-scanned or photographed and OCRed; prints the figures of docs/benchmarks.md
-and the classification time per born-digital document.
+scanned or photographed and OCRed; prints the figures of docs/benchmarks.md,
+the classification time per born-digital document, every mistake made above
+the threshold, and how many documents were skipped because their reading
+failed (e.g. a tesseract timeout on a loaded machine). `--cache` keeps the
+readings (by file sha256) between runs: a rerun then only generates.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.doctype.dataset import HOLDOUT_TEMPLATES, build_samples
+from classifiers.doctype.dataset import HOLDOUT_TEMPLATES, Sample, build_sample_set
 from classifiers.doctype.evaluate import coverage_curve, meets_targets, plot_coverage_curve
 from classifiers.doctype.train import TrainingPlan, labels_of, score, train_doctype
 
@@ -29,21 +32,23 @@ def main() -> None:
     parser.add_argument("--ocr-count", type=int, default=52)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--out", type=Path, default=Path("doctype-bench"))
+    parser.add_argument("--cache", type=Path, default=None, help="readings cache to keep")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="justif-bench-doctype-") as work:
         started = time.perf_counter()
         result = train_doctype(Path(work) / "train", TrainingPlan())
         train_s = time.perf_counter() - started
         model = result.model
-        samples = build_samples(
+        built = build_sample_set(
             Path(work) / "eval",
             args.count,
             seed=args.seed,
-            cache_dir=Path(work) / "readings",
+            cache_dir=args.cache or Path(work) / "readings",
             include=HOLDOUT_TEMPLATES,
             ocr_count=args.ocr_count,
             keep_clean=False,
         )
+    samples = built.samples
     metrics = score(model, samples)
     born_digital = [s.reading for s in samples if s.source == "text_layer"]
     timings = []
@@ -59,10 +64,13 @@ def main() -> None:
         args.out / "coverage.png",
     )
     ocr = [s for s in samples if s.source == "ocr"]
+    mistakes = confident_mistakes(samples, proba, model.classes, model.threshold)
     figures = {
         "training_seconds": round(train_s, 1),
         "training_split_seconds": result.seconds,
         "evaluation_documents": len(samples),
+        "skipped_unreadable": len(built.failures),
+        "skipped_unreadable_training": len(result.failures),
         "real_ocr_documents": len(ocr),
         "threshold": model.threshold,
         "accuracy": round(metrics["accuracy"], 4),
@@ -78,9 +86,45 @@ def main() -> None:
         if timings
         else None,
         "per_class_recall": {k: round(v["recall"], 3) for k, v in metrics["per_class"].items()},
+        "confident_mistakes": mistakes,
+        "skipped": [f"{f.template_id}: {f.reason}" for f in built.failures],
     }
+    predictions = [
+        {
+            "true": s.label.value,
+            "template": s.template_id,
+            "source": s.source.value,
+            "rendering": s.rendering,
+            "proba": {str(c): round(float(p), 4) for c, p in zip(model.classes, row, strict=True)},
+        }
+        for s, row in zip(samples, proba, strict=True)
+    ]
+    (args.out / "predictions.json").write_text(json.dumps(predictions) + "\n")
     (args.out / "metrics.json").write_text(json.dumps({**metrics, **figures}, indent=1) + "\n")
     print(json.dumps(figures, indent=1))
+
+
+def confident_mistakes(
+    samples: list[Sample], proba: np.ndarray, classes: np.ndarray, threshold: float
+) -> list[dict[str, object]]:
+    """Wrong types answered above the threshold, with what produced them (no content)."""
+    rows: list[dict[str, object]] = []
+    for sample, row in zip(samples, proba, strict=True):
+        best = int(row.argmax())
+        if row[best] >= threshold and classes[best] != sample.label.value:
+            second = float(np.sort(row)[-2])
+            rows.append(
+                {
+                    "true": sample.label.value,
+                    "predicted": str(classes[best]),
+                    "confidence": round(float(row[best]), 3),
+                    "second": round(second, 3),
+                    "template": sample.template_id,
+                    "source": sample.source.value,
+                    "rendering": sample.rendering,
+                }
+            )
+    return rows
 
 
 if __name__ == "__main__":

@@ -23,12 +23,14 @@ from enum import StrEnum
 from pathlib import Path
 
 import numpy as np
+import pytesseract
 
 from fixtures.generator.api import doc_rng, generate_document
 from fixtures.generator.model import Rendering
-from fixtures.generator.registry import select_templates
+from fixtures.generator.registry import Template, select_templates
 from pipeline import reading as page_reading
 from pipeline.dossiers import sha256_of
+from pipeline.errors import PieceError
 from pipeline.fields import DocType
 from pipeline.signals import measure_signals
 from pipeline.types import FileKind, PageReading, PieceReading, Quality, TextSource
@@ -98,6 +100,31 @@ class Sample:
     template_id: str
     source: SampleSource
     file_sha256: str
+    rendering: str = ""  # born_digital / scan / photo of the generated file
+
+
+@dataclass(frozen=True)
+class ReadingFailure:
+    """A generated document that could not be read (its sample is skipped)."""
+
+    index: int
+    label: DocType
+    template_id: str
+    reason: str  # error class or code, never document content
+
+
+@dataclass
+class SampleSet:
+    """The samples of a build, and the documents skipped because their reading failed."""
+
+    samples: list[Sample]
+    failures: list[ReadingFailure]
+
+
+@dataclass(frozen=True)
+class _JobResult:
+    samples: list[Sample]
+    failure: ReadingFailure | None = None
 
 
 @dataclass(frozen=True)
@@ -244,12 +271,41 @@ def photo_reading(path: Path, rng: np.random.Generator) -> PieceReading:
     return PieceReading(sha256=sha256_of(path), pages=[page])
 
 
-def _make_samples(job: _Job) -> list[Sample]:
+def _run_job(job: _Job) -> _JobResult:
+    """Samples of one document; a failed or timed-out reading is reported, not raised.
+
+    One page of a loaded machine exceeding tesseract's time limit must not
+    stop a build of hundreds of documents. Anything else is a bug and escapes.
+    """
+    try:
+        return _JobResult(_make_samples(job))
+    except (PieceError, RuntimeError) as error:
+        if not _is_reading_failure(error):
+            raise
+        _, doc_type, template = _job_choice(job)
+        template_id = template.id
+        reason = getattr(error, "code", None) or type(error).__name__
+        log.warning("doctype sample %d (%s) skipped: %s", job.index, template_id, reason)
+        return _JobResult([], ReadingFailure(job.index, doc_type, template_id, str(reason)))
+
+
+def _is_reading_failure(error: Exception) -> bool:
+    """An outcome of the reader (PieceError), a tesseract error, or pytesseract's timeout
+    (a bare RuntimeError); RuntimeError subclasses such as RecursionError are bugs."""
+    return isinstance(error, PieceError | pytesseract.TesseractError) or type(error) is RuntimeError
+
+
+def _job_choice(job: _Job) -> tuple[np.random.Generator, DocType, Template]:
+    """The job's random stream, with its type and template already drawn from it."""
     rng = doc_rng(job.seed, job.index)
     types = [t for t in DocType if select_templates(t, job.include, job.exclude)]
     doc_type = types[job.index % len(types)]  # balanced classes
     templates = select_templates(doc_type, job.include, job.exclude)
-    template = templates[int(rng.integers(0, len(templates)))]
+    return rng, doc_type, templates[int(rng.integers(0, len(templates)))]
+
+
+def _make_samples(job: _Job) -> list[Sample]:
+    rng, doc_type, template = _job_choice(job)
     rendering = None
     if template.raster is None:
         rendering = Rendering.BORN_DIGITAL
@@ -266,17 +322,19 @@ def _make_samples(job: _Job) -> list[Sample]:
     path = job.out_dir / doc.files[0].path
     sha = sha256_of(path)
     if template.raster is not None:
-        return [Sample(photo_reading(path, rng), doc_type, template.id, SampleSource.OCR, sha)]
+        photo = photo_reading(path, rng)
+        return [Sample(photo, doc_type, template.id, SampleSource.OCR, sha, "photo")]
     reading = read_generated(path, job.cache_dir)
+    made = str(rendering or "")
     if job.real_ocr:
-        return [Sample(reading, doc_type, template.id, SampleSource.OCR, sha)]
+        return [Sample(reading, doc_type, template.id, SampleSource.OCR, sha, made)]
     samples = []
     simulate = rng.random() < job.simulate_share
     if job.keep_clean or not simulate:
-        samples.append(Sample(reading, doc_type, template.id, SampleSource.TEXT_LAYER, sha))
+        samples.append(Sample(reading, doc_type, template.id, SampleSource.TEXT_LAYER, sha, made))
     if simulate:
         noisy = simulate_scan(reading, doc_type, rng)
-        samples.append(Sample(noisy, doc_type, template.id, SampleSource.SIMULATED_SCAN, sha))
+        samples.append(Sample(noisy, doc_type, template.id, SampleSource.SIMULATED_SCAN, sha, made))
     return samples
 
 
@@ -294,11 +352,43 @@ def build_samples(
     workers: int = 2,
     on_done: Callable[[], None] = lambda: None,
 ) -> list[Sample]:
+    """The samples of `build_sample_set` (documents whose reading failed are skipped)."""
+    built = build_sample_set(
+        out_dir,
+        count,
+        seed=seed,
+        cache_dir=cache_dir,
+        include=include,
+        exclude=exclude,
+        ocr_count=ocr_count,
+        simulate_share=simulate_share,
+        keep_clean=keep_clean,
+        workers=workers,
+        on_done=on_done,
+    )
+    return built.samples
+
+
+def build_sample_set(
+    out_dir: Path,
+    count: int,
+    *,
+    seed: int,
+    cache_dir: Path,
+    include: Iterable[str] | None = None,
+    exclude: Iterable[str] | None = None,
+    ocr_count: int = 0,
+    simulate_share: float = 0.5,
+    keep_clean: bool = True,
+    workers: int = 2,
+    on_done: Callable[[], None] = lambda: None,
+) -> SampleSet:
     """Generate `count` documents (classes balanced) and read them into labelled samples.
 
     The first `ocr_count` documents are real scans or photos read by OCR. With
     `keep_clean`, a simulated scan is added beside its clean reading (training
-    augmentation); without it, it replaces it (an evaluation mix).
+    augmentation); without it, it replaces it (an evaluation mix). Documents
+    whose reading fails or times out are skipped and listed in `failures`.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
@@ -317,18 +407,25 @@ def build_samples(
         for i in range(count)
     ]
     # OCR jobs first: they are the slowest, so both workers stay busy to the end.
-    samples: list[Sample] = []
+    built = SampleSet([], [])
     if workers <= 1:
-        for job in jobs:
-            samples.extend(_make_samples(job))
-            on_done()
-        return samples
-    context = multiprocessing.get_context("forkserver")
-    with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-        for result in pool.map(_make_samples, jobs, chunksize=1):
-            samples.extend(result)
-            on_done()
-    return samples
+        results: Iterable[_JobResult] = map(_run_job, jobs)
+        _collect(results, built, on_done)
+    else:
+        context = multiprocessing.get_context("forkserver")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            _collect(pool.map(_run_job, jobs, chunksize=1), built, on_done)
+    if built.failures:
+        log.warning("doctype samples: %d of %d documents skipped", len(built.failures), count)
+    return built
+
+
+def _collect(results: Iterable[_JobResult], into: SampleSet, on_done: Callable[[], None]) -> None:
+    for result in results:
+        into.samples.extend(result.samples)
+        if result.failure is not None:
+            into.failures.append(result.failure)
+        on_done()
 
 
 def samples_hash(samples: Sequence[Sample]) -> str:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,13 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
 from classifiers.doctype.classifier import DoctypeModel
-from classifiers.doctype.dataset import HOLDOUT_TEMPLATES, Sample, build_samples, samples_hash
+from classifiers.doctype.dataset import (
+    HOLDOUT_TEMPLATES,
+    ReadingFailure,
+    Sample,
+    build_sample_set,
+    samples_hash,
+)
 from classifiers.doctype.evaluate import choose_threshold, evaluate_probabilities, meets_targets
 from classifiers.doctype.features import TEXT_COLUMN, feature_matrix
 from classifiers.doctype.model import (
@@ -67,6 +73,7 @@ class TrainingResult:
     train: list[Sample]
     validation: list[Sample]
     seconds: dict[str, float]
+    failures: list[ReadingFailure] = field(default_factory=list)
 
 
 def labels_of(samples: Sequence[Sample]) -> np.ndarray:
@@ -119,10 +126,11 @@ def score(model: DoctypeModel, samples: Sequence[Sample]) -> dict[str, Any]:
 
 def build_sets(
     work_dir: Path, plan: TrainingPlan, progress: Progress = _no_progress
-) -> tuple[list[Sample], list[Sample]]:
-    """Training documents from the non-held-out templates; validation from the held-out ones."""
+) -> tuple[list[Sample], list[Sample], list[ReadingFailure]]:
+    """Training documents from the non-held-out templates; validation from the held-out ones;
+    and the documents of both skipped because their reading failed."""
     cache = work_dir / "readings"
-    train = build_samples(
+    train = build_sample_set(
         work_dir / "train",
         plan.count,
         seed=plan.seed,
@@ -132,7 +140,7 @@ def build_sets(
         workers=plan.workers,
         on_done=progress("Documents d'entraînement", plan.count),
     )
-    validation = build_samples(
+    validation = build_sample_set(
         work_dir / "validation",
         plan.validation_count,
         seed=plan.validation_seed,
@@ -142,7 +150,7 @@ def build_sets(
         workers=plan.workers,
         on_done=progress("Documents de validation", plan.validation_count),
     )
-    return train, validation
+    return train.samples, validation.samples, train.failures + validation.failures
 
 
 def train_doctype(
@@ -150,7 +158,7 @@ def train_doctype(
 ) -> TrainingResult:
     """Generate and read the data, fit, choose the threshold, and write the card."""
     started = time.perf_counter()
-    train, validation = build_sets(work_dir, plan, progress)
+    train, validation, failures = build_sets(work_dir, plan, progress)
     data_done = time.perf_counter()
     advance = progress("Entraînement", 1)
     pipeline = fit_pipeline(train, random_state=plan.random_state)
@@ -182,10 +190,11 @@ def train_doctype(
                 "validation_seed": plan.validation_seed,
                 "holdout_templates": list(plan.holdout),
                 "seconds": seconds,
+                "skipped_unreadable": len(failures),
             }
         },
     )
-    return TrainingResult(model, train, validation, seconds)
+    return TrainingResult(model, train, validation, seconds, failures)
 
 
 def promote_if_better(

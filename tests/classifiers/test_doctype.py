@@ -8,10 +8,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from classifiers.doctype import dataset as dataset_module
 from classifiers.doctype.classifier import DoctypeModel
 from classifiers.doctype.dataset import (
     HOLDOUT_TEMPLATES,
     Sample,
+    build_sample_set,
     build_samples,
     ocr_noise,
     simulate_scan,
@@ -46,6 +48,7 @@ from classifiers.doctype.train import (
 from fixtures.generator.registry import template_ids
 from justif.models_cli import ensure_model
 from pipeline.classification import Classification, TypeClassifier
+from pipeline.errors import CorruptFile
 from pipeline.fields import DocType
 from pipeline.settings import Settings
 from pipeline.storage import LocalStore, open_store
@@ -285,3 +288,40 @@ def test_calibration_folds_hold_out_whole_templates() -> None:
         assert not set(templates[fit_rows]) & set(templates[calibration_rows])
     # One template for a class: no template-wise split is possible, plain folds.
     assert calibration_folds(y, np.array(["a.1"] * 6 + ["b.1"] * 6, dtype=object)) == 3
+
+
+def test_a_failed_reading_is_skipped_and_counted(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """One unreadable document (here truncated on disk before the real reader opens it)
+    must not stop a dataset build: it is skipped and reported, the rest is read."""
+    real_read = dataset_module.read_generated
+
+    def truncate_second_then_read(path: Path, cache_dir: Path) -> PieceReading:
+        if path.stem == "doc_00001":
+            path.write_bytes(path.read_bytes()[:200])
+        return real_read(path, cache_dir)
+
+    monkeypatch.setattr(dataset_module, "read_generated", truncate_second_then_read)
+    built = build_sample_set(
+        tmp_path / "docs",
+        4,
+        seed=5,
+        cache_dir=tmp_path / "readings",
+        include=("bank_details.*", "company_extract.*", "identity_card.*", "tax_notice.*"),
+        simulate_share=0.0,
+        workers=1,  # in-process, so the truncation above applies
+    )
+    assert [f.index for f in built.failures] == [1]
+    failure = built.failures[0]
+    assert failure.reason == "CORRUPT_FILE"
+    assert failure.template_id.startswith(failure.label.value)
+    assert len(built.samples) == 3
+    assert failure.label not in {s.label for s in built.samples}
+
+
+def test_only_reading_outcomes_are_skipped_bugs_escape() -> None:
+    assert dataset_module._is_reading_failure(RuntimeError("Tesseract process timeout"))
+    assert dataset_module._is_reading_failure(CorruptFile("illisible"))
+    assert not dataset_module._is_reading_failure(RecursionError("bug"))
+    assert not dataset_module._is_reading_failure(ValueError("bug"))
