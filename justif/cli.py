@@ -26,7 +26,8 @@ app = typer.Typer(
     add_completion=False,
 )
 models_cli.register(app)
-out = Console()
+# Piped output (CI logs, files) gets tables wide enough to stay readable.
+out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
 
 

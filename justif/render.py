@@ -112,6 +112,13 @@ DECISION_LABELS = {
     "incomplete": "[red]incomplet[/red]",
     "to_review": "[yellow]à examiner[/yellow]",
 }
+STATUS_LABELS = {
+    "valid": "valide",
+    "invalid": "invalide",
+    "doubtful": "douteuse",
+    "unreadable": "illisible",
+    "unexpected": "non demandée",
+}
 STATUS_STYLES = {
     "valid": "green",
     "invalid": "red",
@@ -121,27 +128,36 @@ STATUS_STYLES = {
 }
 
 
+def _legibility_word(page: dict[str, Any] | None) -> str:
+    """One word a person reads at a glance; the figures are in the JSON report."""
+    if page is None:
+        return "—"
+    quality = page["quality"]
+    if quality["blank"]:
+        return "blanche"
+    if page["text_source"] == "ocr" and quality["blur"] < 0.6:
+        return "floue"
+    if quality["contrast"] < 0.25:
+        return "pâle"
+    return "bonne"
+
+
+SOURCE_LABELS = {"text_layer": "texte", "ocr": "OCR"}
+
+
 def print_report(console: Console, report: dict[str, Any]) -> None:
     """The readable summary of one dossier: a row per piece, then the decision and messages."""
     table = Table(
         title=f"Dossier {report['dossier_id']} — procédure {report['procedure']}",
         title_justify="left",
     )
-    for column in (
-        "fichier",
-        "pages",
-        "lecture",
-        "car.",
-        "lisibilité",
-        "type",
-        "pièce",
-        "statut",
-        "temps",
-    ):
-        table.add_column(column)
+    for column in ("fichier", "p.", "lecture", "lisibilité", "type", "pièce", "statut", "s"):
+        table.add_column(column, overflow="fold")
     for piece in report["pieces"]:
         pages = piece.get("pages", [])
-        sources = "+".join(sorted({page["text_source"] for page in pages})) or "—"
+        sources = "+".join(
+            sorted({SOURCE_LABELS.get(p["text_source"], p["text_source"]) for p in pages})
+        )
         worst = min(pages, key=lambda page: page["quality"]["blur"]) if pages else None
         style = STATUS_STYLES.get(piece["status"], "white")
         doc_type = piece.get("type") or f"? {piece.get('type_guess') or ''}".strip()
@@ -149,13 +165,12 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
         table.add_row(
             piece["file"],
             str(len(pages)),
-            sources,
-            str(sum(page["chars"] for page in pages)),
-            _quality_label(worst) if worst else "—",
+            sources or "—",
+            _legibility_word(worst),
             f"{doc_type}{confidence}",
             piece.get("requirement") or "—",
-            f"[{style}]{piece['status']}[/{style}]",
-            f"{piece.get('seconds', 0):.1f} s",
+            f"[{style}]{STATUS_LABELS.get(piece['status'], piece['status'])}[/{style}]",
+            f"{piece.get('seconds', 0):.1f}",
         )
     console.print(table)
     decision = report.get("decision")
@@ -164,10 +179,14 @@ def print_report(console: Console, report: dict[str, Any]) -> None:
         console.print(f"Décision : [bold]{DECISION_LABELS.get(decision, decision)}[/bold]{qa}")
     for message in report.get("messages", []):
         console.print(f"  • {message}", markup=False)
-    for piece in report["pieces"]:
-        for check in piece.get("checks", []):
-            if check["status"] != "ok":
-                line = (
-                    f"  {piece['file']} — {check['code']} ({check['status']}) : {check['message']}"
-                )
-                console.print(line, markup=False, style="dim")
+    problems = [
+        (piece, check)
+        for piece in report["pieces"]
+        for check in piece.get("checks", [])
+        if check["status"] != "ok"
+    ]
+    if problems:
+        console.print("Détail des contrôles :", style="dim")
+    for piece, check in problems:
+        line = f"  {piece['file']} — {check['code']} ({check['status']}) : {check['message']}"
+        console.print(line, markup=False, style="dim")

@@ -41,7 +41,9 @@ def analyse_piece(
     extraction = ExtractedFields()
     if doc_type or guess:
         extraction = extract_fields(reading, doc_type or guess, as_of=as_of, trust=trust)  # type: ignore[arg-type]
-    checks = [*legibility_checks(reading.pages), *authenticity_checks(extraction, reading)]
+    # A photo has no text to read: its quality is judged by the photo rule instead.
+    legibility = [] if (doc_type or guess) is DocType.ID_PHOTO else legibility_checks(reading.pages)
+    checks = [*legibility, *authenticity_checks(extraction, reading)]
     return PieceInput(
         file=file,
         sha256=reading.sha256,
