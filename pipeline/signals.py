@@ -28,7 +28,7 @@ log = logging.getLogger(__name__)
 
 # The opencv 4 wheels ship the Haar cascades; Debian's opencv-data is a fallback.
 CASCADE_DIRS = (
-    Path(cv2.data.haarcascades),
+    Path(cv2.data.haarcascades),  # type: ignore[attr-defined]
     Path("/usr/share/opencv4/haarcascades"),
 )
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
@@ -79,7 +79,9 @@ def measure_signals(
         ink_ratio=float(np.mean(grey < 128)),
         faces=faces,
         largest_face_ratio=largest,
-        background_uniformity=background_uniformity(small) if min(small.shape[:2]) >= 8 else 0.0,
+        background_uniformity=background_uniformity(np.asarray(small, dtype=np.uint8))
+        if min(small.shape[:2]) >= 8
+        else 0.0,
         datamatrix=find_datamatrix(image),
         mrz_lines=mrz_lines_of_page(
             image,
