@@ -516,10 +516,16 @@ def _nominal_length(line: str) -> int | None:
 
 
 def _compatible(line: str, length: int) -> bool:
-    """Near `length`, or shorter but ending in fillers (OCR drops trailing '<' runs)."""
+    """Near `length`, or shorter but with fillers at its end or in a long run inside.
+
+    OCR drops trailing '<' runs, and under-counts long runs of '<' inside a line
+    (the old French card's name field); `_fit_length` grows them back and the
+    check digits decide.
+    """
     near = abs(len(line) - length) <= _LENGTH_TOLERANCE
     truncated = line.endswith("<") and length * 0.5 <= len(line) < length
-    return near or truncated
+    squeezed = "<<<" in line and length * 0.6 <= len(line) < length
+    return near or truncated or squeezed
 
 
 def _group_length(lines: list[str]) -> int | None:

@@ -19,12 +19,15 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pipeline.preprocess import KEEP_TEXT_PX, TARGET_TEXT_PX, estimate_text_height
 from pipeline.types import Word
 
 log = logging.getLogger(__name__)
 
 MRZ_WHITELIST = "-c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
-MRZ_LETTER_PX = 30.0  # height of an MRZ capital after rescaling the band
+# Heights of an MRZ capital the band is re-read at, in turn: tesseract's sweet
+# spot first, then smaller, which on blurred photos counts '<' runs better.
+MRZ_LETTER_PX = (30.0, 22.0)
 MAX_BANDS = 4  # bands re-read per page at most (each costs one small OCR call)
 # Page OCR reads '<' as '<', '«', 'c', 'C', 'e' or 'K': a fragment is a long run
 # of MRZ-looking characters.
@@ -44,10 +47,7 @@ class Band:
 
 def mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> list[Band]:
     """Candidate MRZ bands of an upright grey page image, most likely first."""
-    bands = []
-    from_words = band_from_words(grey.shape[:2], words)
-    if from_words is not None:
-        bands.append(from_words)
+    bands = bands_from_words(grey.shape[:2], words)
     bands.extend(bands_from_lines(grey))
     return _distinct(bands)[:MAX_BANDS]
 
@@ -61,11 +61,39 @@ def is_mrz_fragment(text: str) -> bool:
     return sum(c.isdigit() or c.isupper() or c in "<«‹" for c in compact) >= 2
 
 
+def bands_from_words(shape: tuple[int, ...], words: Sequence[Word]) -> list[Band]:
+    """Bands around rows of the page OCR's MRZ-looking words, the most filler-rich first.
+
+    Fragments are grouped by vertical proximity (an MRZ is 2-3 adjacent lines);
+    a long capitalised heading elsewhere on the page makes a group of its own.
+    """
+    fragments = sorted((w for w in words if is_mrz_fragment(w.text)), key=lambda w: w.box.y0)
+    groups: list[list[Word]] = []
+    for word in fragments:
+        if groups:
+            last = groups[-1]
+            letter = (last[-1].box.y1 - last[-1].box.y0) or 0.01
+            if word.box.y0 - max(w.box.y1 for w in last) <= 2.5 * letter:
+                last.append(word)
+                continue
+        groups.append([word])
+    groups.sort(key=_filler_score, reverse=True)
+    return [_band_of_group(shape, group) for group in groups[:2]]
+
+
+def _filler_score(group: Sequence[Word]) -> tuple[int, int]:
+    text = "".join(w.text for w in group)
+    return sum(c in "<«‹" for c in text) + sum(c in "ceCK" for c in text) // 2, len(text)
+
+
 def band_from_words(shape: tuple[int, ...], words: Sequence[Word]) -> Band | None:
-    """The band around the page OCR's MRZ-looking words, grown to hold 3 lines."""
-    fragments = [w for w in words if is_mrz_fragment(w.text)]
-    if not fragments:
-        return None
+    """The most likely band around the page OCR's MRZ-looking words, or None."""
+    bands = bands_from_words(shape, words)
+    return bands[0] if bands else None
+
+
+def _band_of_group(shape: tuple[int, ...], fragments: Sequence[Word]) -> Band:
+    """The band around a group of MRZ-looking words, grown to hold 3 lines."""
     height, width = shape[0], shape[1]
     letter = float(np.median([(w.box.y1 - w.box.y0) * height for w in fragments]))
     top = min(w.box.y0 for w in fragments) * height
@@ -98,22 +126,16 @@ def _text_lines(ink: np.ndarray, letter: float) -> list[tuple[int, int, int, int
     return sorted(lines, key=lambda box: box[1])
 
 
-def _letter_height(ink: np.ndarray) -> float | None:
-    count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    heights = stats[1:count, 3]
-    widths = stats[1:count, 2]
-    letters = heights[(heights >= 6) & (widths <= 2 * heights) & (heights <= ink.shape[0] / 15)]
-    return float(np.median(letters)) if len(letters) >= 20 else None
-
-
 def bands_from_lines(grey: np.ndarray) -> list[Band]:
     """Stacks of 2-3 long lines of equal width and left edge, lowest first."""
     ink = cv2.adaptiveThreshold(
-        cv2.medianBlur(grey, 3), 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20
+        cv2.medianBlur(grey, 5), 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 51, 20
     )
-    letter = _letter_height(ink)
-    if letter is None:
-        return []
+    # The page was scaled for its letters to be in tesseract's range: a measure
+    # outside it is the grain of an enlarged photo, not letters.
+    measured = estimate_text_height(grey)
+    in_range = measured is not None and KEEP_TEXT_PX[0] <= measured <= KEEP_TEXT_PX[1]
+    letter = measured if measured is not None and in_range else TARGET_TEXT_PX
     lines = _text_lines(ink, letter)
     bands = []
     for i, first in enumerate(lines):
@@ -157,19 +179,19 @@ def _overlap(a: Band, b: Band) -> float:
     return width * height / max(area, 1)
 
 
-def band_image(grey: np.ndarray, band: Band) -> np.ndarray:
-    """The band cut out in grey, letters scaled to MRZ_LETTER_PX, with a white margin.
+def band_image(grey: np.ndarray, band: Band, letter_px: float = MRZ_LETTER_PX[0]) -> np.ndarray:
+    """The band cut out in grey, letters scaled to `letter_px`, with a white margin.
 
     Left grey: on blurred photos any fixed threshold fattens the strokes and
     merges the '<' fillers, which tesseract's own thresholding of a small band
     does not.
     """
     crop = grey[band.y0 : band.y1, band.x0 : band.x1]
-    scale = MRZ_LETTER_PX / max(band.letter_px, 1.0)
+    scale = letter_px / max(band.letter_px, 1.0)
     if abs(scale - 1.0) > 0.1:
         interpolation = cv2.INTER_AREA if scale < 1 else cv2.INTER_CUBIC
         crop = cv2.resize(crop, None, fx=scale, fy=scale, interpolation=interpolation)
-    margin = int(MRZ_LETTER_PX)
+    margin = int(letter_px)
     return cv2.copyMakeBorder(crop, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255)
 
 
@@ -181,11 +203,11 @@ def read_mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> Iterator[str]:
     from pipeline.ocr import ocr_page  # the one door to tesseract
 
     for band in mrz_bands(grey, words):
-        try:
-            read = ocr_page(
-                band_image(grey, band), languages="eng", psm=6, config_extra=MRZ_WHITELIST
-            )
-        except Exception as error:  # the page's own text is already read: keep it
-            log.warning("MRZ band re-read failed: %s", type(error).__name__)
-            return
-        yield read.text
+        for letter_px in MRZ_LETTER_PX:
+            image = band_image(grey, band, letter_px)
+            try:
+                read = ocr_page(image, languages="eng", psm=6, config_extra=MRZ_WHITELIST)
+            except Exception as error:  # the page's own text is already read: keep it
+                log.warning("MRZ band re-read failed: %s", type(error).__name__)
+                return
+            yield read.text

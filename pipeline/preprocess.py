@@ -26,6 +26,10 @@ KEEP_TEXT_PX = (20.0, 36.0)
 MAX_TEXT_UPSCALE = 3.5
 MIN_TEXT_DOWNSCALE = 0.5
 MAX_SCALED_PIXELS = 48_000_000  # an upscaled photo stays within tesseract's comfort
+# Paper is at least this share of the page's brightest tone; a table or carpet
+# under a photographed document is darker. Not higher: a tinted card photographed
+# beside a white wall is itself darker than 3/4 of the wall.
+LIGHT_SHARE = 0.6
 MIN_LETTER_BLOBS = 30  # fewer letter-like blobs than this: no estimate, trust the dpi
 MAX_SKEW_DEG = 8.0
 DARK_REGION_FILL = 0.6  # share of its bounding box a white-on-black area fills with black
@@ -45,13 +49,20 @@ class PreparedPage:
 def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
     """Grey, rescale to the OCR sweet spot, deskew, denoise, binarise."""
     grey = to_grey(image)
-    scale = text_scale(grey, dpi)
+    text_px = estimate_text_height(grey)
+    scale = scale_for_text(text_px, grey.shape, dpi)
     rescaled = rescale_image(grey, scale)
     skew = estimate_skew(rescaled)
     straight = rotate_small(rescaled, skew)
-    binary = binarise(flatten_background(remove_noise(straight)))
+    binary = binarise(flatten_background(remove_noise(straight, scale)))
     binary = blank_dark_surroundings(binary, straight)
-    image = invert_dark_regions(binary, dpi * scale)
+    # Letters brought to their 300-dpi size make region sizes those of a 300-dpi
+    # page, whatever the (often wrong) dpi of a photo says.
+    region_dpi = TARGET_DPI if text_px is not None else dpi * scale
+    # Enlarged blurry photos fuse letters into solid word blobs: only areas
+    # clearly taller than a line of text are banners there.
+    min_height_px = 1.8 * TARGET_TEXT_PX if scale >= 1.8 else 0.0
+    image = invert_dark_regions(binary, region_dpi, min_height_px=min_height_px)
     return PreparedPage(image, dpi * scale, skew, grey=straight)
 
 
@@ -108,7 +119,7 @@ def _on_light_background(grey: np.ndarray, centres: np.ndarray) -> np.ndarray:
     paper = float(np.percentile(small, 95))
     xs = np.clip((centres[:, 0] / factor).astype(int), 0, small.shape[1] - 1)
     ys = np.clip((centres[:, 1] / factor).astype(int), 0, small.shape[0] - 1)
-    return np.asarray(surround[ys, xs] > 0.6 * paper)
+    return np.asarray(surround[ys, xs] > LIGHT_SHARE * paper)
 
 
 def text_scale(grey: np.ndarray, dpi: float) -> float:
@@ -118,14 +129,18 @@ def text_scale(grey: np.ndarray, dpi: float) -> float:
     has a low pixel density for its size but not for an A4 page, and its dpi
     estimate is wrong either way. Without a measure, falls back to the dpi.
     """
-    text_px = estimate_text_height(grey)
+    return scale_for_text(estimate_text_height(grey), grey.shape, dpi)
+
+
+def scale_for_text(text_px: float | None, shape: tuple[int, ...], dpi: float) -> float:
+    """`text_scale` once the letters' height is measured (None: not measurable)."""
     if text_px is None:
         return ocr_scale(dpi)
     low, high = KEEP_TEXT_PX
     if low <= text_px <= high:
         return 1.0
     scale = min(max(TARGET_TEXT_PX / text_px, MIN_TEXT_DOWNSCALE), MAX_TEXT_UPSCALE)
-    pixels = float(grey.shape[0] * grey.shape[1])
+    pixels = float(shape[0] * shape[1])
     return min(scale, (MAX_SCALED_PIXELS / pixels) ** 0.5) if scale > 1 else scale
 
 
@@ -205,9 +220,10 @@ def rotate_small(grey: np.ndarray, skew_deg: float) -> np.ndarray:
     return cv2.warpAffine(grey, matrix, (width, height), flags=cv2.INTER_LINEAR, borderValue=paper)
 
 
-def remove_noise(grey: np.ndarray) -> np.ndarray:
-    # A 3x3 median removes sensor speckle without eating thin strokes at 300 dpi.
-    return cv2.medianBlur(grey, 3)
+def remove_noise(grey: np.ndarray, scale: float = 1.0) -> np.ndarray:
+    # A 3x3 median removes sensor speckle without eating thin strokes at 300 dpi;
+    # an enlarged photo has enlarged grain (and letters thick enough) for a 5x5.
+    return cv2.medianBlur(grey, 5 if scale >= 1.8 else 3)
 
 
 def flatten_background(grey: np.ndarray) -> np.ndarray:
@@ -225,7 +241,9 @@ def flatten_background(grey: np.ndarray) -> np.ndarray:
     return flat
 
 
-def invert_dark_regions(binary: np.ndarray, dpi: float) -> np.ndarray:
+def invert_dark_regions(
+    binary: np.ndarray, dpi: float, *, min_height_px: float = 0.0
+) -> np.ndarray:
     """Turn white-on-black areas (banners, table headers) into black-on-white.
 
     Such an area is one large connected blob of black that fills most of its
@@ -238,7 +256,8 @@ def invert_dark_regions(binary: np.ndarray, dpi: float) -> np.ndarray:
     small = cv2.resize(binary, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
     ink = (small < 128).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
-    min_side = dpi / 12 / factor  # about 2 mm: taller than text strokes, shorter than a banner
+    # About 2 mm: taller than text strokes, shorter than a banner.
+    min_side = max(dpi / 12, min_height_px) / factor
     out = binary.copy()
     for x, y, w, h, area in stats[1:count]:
         if h >= min_side and w >= 3 * min_side and area >= DARK_REGION_FILL * w * h:
@@ -262,7 +281,7 @@ def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:
         return binary.copy()
     side = max(3, (min(small.shape[:2]) // 40) | 1)
     surround = cv2.blur(small, (side, side))
-    dark = (surround < 0.6 * float(np.percentile(small, 95))).astype(np.uint8)
+    dark = (surround < LIGHT_SHARE * float(np.percentile(small, 95))).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=4)
     height, width = dark.shape
     edge = [
