@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import itertools
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import date
 
 from pipeline.extract.dates import find_dates
@@ -13,6 +14,7 @@ from pipeline.extract.text import (
     Hit,
     Line,
     fold,
+    fuzzy_labelled_values,
     label_pattern,
     labelled_values,
     make_field,
@@ -33,18 +35,28 @@ STREET = re.compile(
 GENERIC_DATE_LABELS = label_pattern(r"date", r"le", r"du", r"au")
 
 
-def find_date(doc: DocText, labels: re.Pattern[str]) -> tuple[Hit, date] | None:
-    """The first date written at or below one of the labels."""
-    for line, text in labelled_values(doc, labels):
-        found = find_dates(fold(text))
+def find_date(
+    doc: DocText, labels: re.Pattern[str], fuzzy: Sequence[str] = ()
+) -> tuple[Hit, date] | None:
+    """The first date written at or below one of the labels.
+
+    `fuzzy`: plain folded spellings of the labels, looked for by similarity on
+    OCR'd pages when no label matches exactly.
+    """
+    candidates = itertools.chain(labelled_values(doc, labels), fuzzy_labelled_values(doc, fuzzy))
+    for line, text in candidates:
+        # Under a label, a date may have lost its separators ("03111967").
+        found = find_dates(fold(text), compact=True)
         if found:
             first = found[0]
             return Hit(line, text[first.start : first.end]), first.day
     return None
 
 
-def date_field(doc: DocText, name: FieldName, labels: re.Pattern[str]) -> ExtractedField | None:
-    found = find_date(doc, labels)
+def date_field(
+    doc: DocText, name: FieldName, labels: re.Pattern[str], fuzzy: Sequence[str] = ()
+) -> ExtractedField | None:
+    found = find_date(doc, labels, fuzzy)
     if found is None:
         return None
     hit, day = found
@@ -81,9 +93,14 @@ def text_field(
     name: FieldName,
     labels: re.Pattern[str],
     clean: Callable[[str], str | None],
+    fuzzy: Sequence[str] = (),
 ) -> ExtractedField | None:
-    """The first value at or below a label that `clean` accepts (and trims)."""
-    for line, text in labelled_values(doc, labels):
+    """The first value at or below a label that `clean` accepts (and trims).
+
+    `fuzzy`: as for `find_date`.
+    """
+    candidates = itertools.chain(labelled_values(doc, labels), fuzzy_labelled_values(doc, fuzzy))
+    for line, text in candidates:
         value = clean(text)
         if value:
             return make_field(name, value, Hit(line, value))

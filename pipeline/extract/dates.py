@@ -34,6 +34,14 @@ NUMERIC = re.compile(
     rf"(?<![0-9A-Za-z])({_DIGIT}{{1,2}})\s?([/.\- ])\s?({_DIGIT}{{1,2}})\s?\2\s?"
     rf"({_DIGIT}{{4}}|{_DIGIT}{{2}})(?![0-9])"
 )
+# OCR of small print mixes separators ("22.02 2034", "22,02.2034") and reads
+# a dot as a comma: tried after NUMERIC, four-digit years only.
+NOISY_NUMERIC = re.compile(
+    rf"(?<![0-9A-Za-z])({_DIGIT}{{2}})\s?[/.,\- ]\s?({_DIGIT}{{2}})\s?[/.,\- ]\s?"
+    rf"({_DIGIT}{{4}})(?![0-9])"
+)
+# Separators lost altogether ("03111967"): only where a label says a date follows.
+COMPACT = re.compile(r"(?<![0-9A-Za-z])([0-3][0-9])([01][0-9])((?:19|20)[0-9]{2})(?![0-9])")
 ISO = re.compile(r"(?<![0-9])(\d{4})-(\d{2})-(\d{2})(?![0-9])")
 WORDED = re.compile(
     rf"(?<![0-9a-z])(\d{{1,2}})\s*(?:er)?\s+({_MONTH_WORD})\.?\s+(\d{{4}})(?![0-9])"
@@ -62,8 +70,12 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
-def find_dates(folded: str) -> list[FoundDate]:
-    """Every date in a folded line (see `text.fold`), in order of position."""
+def find_dates(folded: str, *, compact: bool = False) -> list[FoundDate]:
+    """Every date in a folded line (see `text.fold`), in order of position.
+
+    `compact=True` also accepts DDMMYYYY without separators, for text known to
+    hold a date (under a date label); every date must exist in the calendar.
+    """
     found: list[FoundDate] = []
     for match in ISO.finditer(folded):
         day = _safe_date(int(match[1]), int(match[2]), int(match[3]))
@@ -80,6 +92,18 @@ def find_dates(folded: str) -> list[FoundDate]:
         day = _safe_date(_year(parts[2]), int(parts[1]), int(parts[0]))
         if day:
             found.append(FoundDate(match.start(), match.end(), day))
+    extra = [NOISY_NUMERIC, COMPACT] if compact else [NOISY_NUMERIC]
+    for pattern in extra:
+        for match in pattern.finditer(folded):
+            if any(
+                f.start <= match.start() < f.end or match.start() <= f.start < match.end()
+                for f in found
+            ):
+                continue
+            parts = [match[i].translate(_TO_DIGIT) for i in (1, 2, 3)]
+            day = _safe_date(int(parts[2]), int(parts[1]), int(parts[0]))
+            if day:
+                found.append(FoundDate(match.start(), match.end(), day))
     return sorted(found, key=lambda f: f.start)
 
 

@@ -35,6 +35,13 @@ SEX = label_pattern(r"sexe", r"sex")
 NATIONALITY = label_pattern(r"nationalite", r"nationality")
 BIRTH_PLACE = label_pattern(r"lieu de naissance", r"place of birth", r"a")
 
+# Plain folded spellings of the labels, for OCR'd pages where they come out garbled.
+FUZZY_LAST_NAME = ("nom / surname", "nom de famille", "surname")
+FUZZY_FIRST_NAMES = ("prenoms / given names", "prenom(s)", "given names")
+FUZZY_BIRTH_DATE = ("date de naissance", "date of birth", "ne(e) le")
+FUZZY_EXPIRY_DATE = ("date d'expiration", "valable jusqu'au", "date of expiry", "fin de validite")
+FUZZY_ISSUE_DATE = ("date de delivrance", "delivre le", "date of issue")
+
 _DOC_NUMBER = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{8,12})(?![A-Z0-9])")
 _SEX = re.compile(r"^(M|F|X)\b")
 
@@ -70,12 +77,12 @@ def _issuer(text: str) -> str | None:
 
 def extract_identity(doc: DocText) -> list[ExtractedField]:
     found = [
-        text_field(doc, FieldName.LAST_NAME, LAST_NAME, _name_value),
+        text_field(doc, FieldName.LAST_NAME, LAST_NAME, _name_value, FUZZY_LAST_NAME),
         text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value),
-        text_field(doc, FieldName.FIRST_NAMES, FIRST_NAMES, _name_value),
-        date_field(doc, FieldName.BIRTH_DATE, BIRTH_DATE),
-        date_field(doc, FieldName.EXPIRY_DATE, EXPIRY_DATE),
-        date_field(doc, FieldName.ISSUE_DATE, ISSUE_DATE),
+        text_field(doc, FieldName.FIRST_NAMES, FIRST_NAMES, _name_value, FUZZY_FIRST_NAMES),
+        date_field(doc, FieldName.BIRTH_DATE, BIRTH_DATE, FUZZY_BIRTH_DATE),
+        date_field(doc, FieldName.EXPIRY_DATE, EXPIRY_DATE, FUZZY_EXPIRY_DATE),
+        date_field(doc, FieldName.ISSUE_DATE, ISSUE_DATE, FUZZY_ISSUE_DATE),
         _document_number(doc),
         _sex(doc),
         text_field(doc, FieldName.ISSUER, ISSUER, _issuer),

@@ -12,6 +12,9 @@ import re
 import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import NamedTuple
+
+from rapidfuzz import fuzz
 
 from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import Box, PageReading, TextSource, Word
@@ -85,20 +88,149 @@ def label_pattern(*labels: str) -> re.Pattern[str]:
 _LEAD = re.compile(r"^[\s:;.,\-–—=/|]*(?:\([^)]*\)[\s:;.,\-–—]*)?")
 
 
-def after_label(line: Line, match: re.Match[str]) -> str:
+def after_label(line: Line, match: re.Match[str] | Span) -> str:
     """The text after a label on its line, without the ':' and the like that follow labels."""
     rest = line.text[match.end() :]
     return rest[_LEAD.match(rest).end() :].strip()  # type: ignore[union-attr]
 
 
+class Span(NamedTuple):
+    """Where a label was found in a line, like a match's `start()`/`end()`."""
+
+    begin: int
+    stop: int
+
+    def start(self) -> int:
+        return self.begin
+
+    def end(self) -> int:
+        return self.stop
+
+
+# OCR garbles labels ("OATE O8 DÉL1VRANCE"); a label found with this partial
+# similarity (0-100, on folded text) still anchors its value on OCR'd pages.
+FUZZY_LABEL_SCORE = 80.0
+
+
+def fuzzy_search(doc: DocText, labels: Sequence[str]) -> Iterator[tuple[Line, Span]]:
+    """Lines of OCR'd pages holding one of the plain (folded) labels, read with noise."""
+    for line in doc.lines:
+        if line.page.text_source is not TextSource.OCR or len(line.folded) < 4:
+            continue
+        best: Span | None = None
+        best_score = FUZZY_LABEL_SCORE
+        for label in labels:
+            if len(line.folded) < 0.6 * len(label):
+                continue
+            found = fuzz.partial_ratio_alignment(label, line.folded, score_cutoff=best_score)
+            if found is not None and found.score >= best_score:
+                best, best_score = Span(found.dest_start, found.dest_end), found.score
+        if best is not None:
+            yield line, best
+
+
+def fuzzy_labelled_values(doc: DocText, labels: Sequence[str]) -> Iterator[tuple[Line, str]]:
+    """`labelled_values` for labels found by similarity, on OCR'd pages only."""
+    for line, span in fuzzy_search(doc, labels):
+        yield from _values_at(doc, line, span)
+
+
 def labelled_values(doc: DocText, labels: re.Pattern[str]) -> Iterator[tuple[Line, str]]:
-    """Candidate values of a label: the rest of its line, then the next lines below it."""
+    """Candidate values of a label: the rest of its line, the text printed under it, the next lines.
+
+    On OCR'd cards and forms, layout analysis often puts a label and the value
+    printed under it in different blocks, so the next text line is another
+    label; the words' boxes tell what is really under the label.
+    """
     for line, match in doc.search(labels):
-        rest = after_label(line, match)
-        if rest:
-            yield line, rest
-        for below in doc.following(line):
-            yield below, below.text
+        yield from _values_at(doc, line, match)
+
+
+def _values_at(doc: DocText, line: Line, match: re.Match[str] | Span) -> Iterator[tuple[Line, str]]:
+    rest = after_label(line, match)
+    if rest and not _rest_in_other_column(line, match):
+        yield line, rest
+    if line.page.text_source is TextSource.OCR:
+        under = text_under(line, match)
+        if under:
+            yield Line(line.page, -1, under, fold(under)), under
+    for below in doc.following(line):
+        yield below, below.text
+
+
+# A value sits at most this many label heights under its label; the words of
+# one value line are at most this many heights apart (a wider gap is the next column).
+UNDER_MAX_GAP = 3.0
+SAME_LINE_GAP = 2.5
+# After a label on its line, a gap this wide (in label heights) means the words
+# belong to the next column (a ':' word may sit in between, hence wider).
+COLUMN_GAP = 4.0
+
+
+def label_words(line: Line, match: re.Match[str] | Span) -> list[Word]:
+    """The page words that make up the label matched in `line`."""
+    return words_for(line.page, line.text[match.start() : match.end()])
+
+
+def text_under(line: Line, match: re.Match[str] | Span) -> str:
+    """The text of the nearest word line under the label, in the label's column ('' if none)."""
+    label = union_box(label_words(line, match))
+    if label is None:
+        return ""
+    height = max(label.y1 - label.y0, 1e-4)
+    margin = height * _x_per_y(line.page)
+    below = [
+        w
+        for w in line.page.words
+        if label.y1 - 0.3 * height <= w.box.y0 <= label.y1 + UNDER_MAX_GAP * height
+        and w.box.x1 > label.x0 - margin
+        and w.box.x0 < label.x1 + margin
+        and (w.box.y0 + w.box.y1) / 2 > label.y1
+    ]
+    if not below:
+        return ""
+    first = min(below, key=lambda w: (w.box.y0, w.box.x0))
+    return " ".join(w.text for w in _line_from(line.page.words, first, _x_per_y(line.page)))
+
+
+def _x_per_y(page: PageReading) -> float:
+    """Page-relative x units per page-relative y unit (boxes are relative to each side)."""
+    return page.height_px / page.width_px if page.width_px and page.height_px else 1.0
+
+
+def _rest_in_other_column(line: Line, match: re.Match[str] | Span) -> bool:
+    """Whether the words after an OCR'd label on its line start past a column gap.
+
+    Layout analysis joins side-by-side labels of a card into one line ("Nom
+    Date de naissance"): what follows such a label is the next column's label.
+    """
+    if line.page.text_source is not TextSource.OCR:
+        return False
+    label = union_box(label_words(line, match))
+    rest = words_for(line.page, after_label(line, match))
+    if label is None or not rest:
+        return False
+    height = max(label.y1 - label.y0, 1e-4) * _x_per_y(line.page)
+    return rest[0].box.x0 - label.x1 > COLUMN_GAP * height
+
+
+def _line_from(words: Sequence[Word], first: Word, x_per_y: float) -> list[Word]:
+    """`first` and the words after it on the same text line, up to a column gap."""
+    height = max(first.box.y1 - first.box.y0, 1e-4)
+    centre = (first.box.y0 + first.box.y1) / 2
+    gap = SAME_LINE_GAP * height * x_per_y
+    same_row = sorted(
+        (w for w in words if abs((w.box.y0 + w.box.y1) / 2 - centre) <= 0.5 * height),
+        key=lambda w: w.box.x0,
+    )
+    # Words left of `first` belong to the column before.
+    row = [w for w in same_row if w.box.x0 >= first.box.x0]
+    kept = [row[0]] if row else [first]
+    for word in row[1:]:
+        if word.box.x0 - kept[-1].box.x1 > gap:
+            break
+        kept.append(word)
+    return kept
 
 
 def find_labelled(

@@ -1,0 +1,127 @@
+"""Label/value geometry on OCR'd cards, garbled labels, and noisy dates."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.extract import extract_fields
+from pipeline.extract.dates import find_dates, parse_date
+from pipeline.extract.text import fold
+from pipeline.fields import DocType, FieldName
+from pipeline.types import Box, PageReading, PieceReading, Quality, TextSource, Word
+
+AS_OF = date(2026, 11, 26)
+ROW = 0.03  # height of a text line, page-relative
+
+
+def word(text: str, x0: float, y0: float) -> Word:
+    width = 0.012 * len(text)
+    return Word(text=text, box=Box(x0=x0, y0=y0, x1=x0 + width, y1=y0 + ROW * 0.7), confidence=0.8)
+
+
+def card(cells: list[tuple[str, float, float]], text: str) -> PieceReading:
+    """An OCR'd page whose words sit at the given places and whose text is `text`.
+
+    `text` is what layout analysis made of them: labels in one block, values in
+    another, as tesseract does on cards.
+    """
+    words = []
+    for phrase, x0, y0 in cells:
+        x = x0
+        for token in phrase.split():
+            words.append(word(token, x, y0))
+            x += 0.012 * len(token) + 0.01
+    page = PageReading(
+        n=1,
+        text_source=TextSource.OCR,
+        text=text,
+        words=words,
+        confidence=0.8,
+        quality=Quality(blur=50.0, dpi=300.0, contrast=0.8, blank=False),
+        width_px=1000,
+        height_px=640,
+    )
+    return PieceReading(sha256="0" * 64, pages=[page])
+
+
+# Two columns: left "Nom" over "MARTIN", right "Date de naissance" over a date;
+# below them "Prénoms" over "Léa, Anne" and "Date d'expiration" over a date.
+CELLS = [
+    ("NOM / Surname", 0.30, 0.20),
+    ("Date de naissance", 0.65, 0.20),
+    ("MARTIN", 0.30, 0.235),
+    ("14 02 1990", 0.65, 0.235),
+    ("Prénoms / Given names", 0.30, 0.30),
+    ("Date d'expiration", 0.65, 0.30),
+    ("Léa, Anne", 0.30, 0.335),
+    ("24.12.2032", 0.65, 0.335),
+]
+# Labels of a row read as one line, their values as the next one: the line after
+# "Date de naissance" is "MARTIN 14 02 1990", and after "NOM" comes a label line.
+SPLIT_TEXT = """NOM / Surname Date de naissance
+Prénoms / Given names Date d'expiration
+MARTIN 14 02 1990
+Léa, Anne 24.12.2032"""
+
+
+def values(reading: PieceReading) -> dict[FieldName, str]:
+    found = extract_fields(reading, DocType.IDENTITY_CARD, as_of=AS_OF, trust=None)
+    return {name: f.value for name, f in found.fields.items()}
+
+
+def test_values_printed_under_their_labels_are_read_by_position() -> None:
+    got = values(card(CELLS, SPLIT_TEXT))
+    assert got[FieldName.LAST_NAME] == "MARTIN"
+    assert got[FieldName.FIRST_NAMES] == "Léa, Anne"
+    assert got[FieldName.BIRTH_DATE] == "1990-02-14"
+    assert got[FieldName.EXPIRY_DATE] == "2032-12-24"
+
+
+def test_value_under_a_label_has_its_box_as_evidence() -> None:
+    found = extract_fields(card(CELLS, SPLIT_TEXT), DocType.IDENTITY_CARD, as_of=AS_OF, trust=None)
+    box = found.fields[FieldName.BIRTH_DATE].evidence.box
+    assert box is not None and box.x0 == pytest.approx(0.65) and box.y0 == pytest.approx(0.235)
+
+
+def test_garbled_labels_are_matched_by_similarity() -> None:
+    garbled = [
+        ("DATE DE NAISSANGE", 0.30, 0.20),
+        ("03111967", 0.30, 0.235),
+        ("OATE DE DELIVRANOE", 0.65, 0.20),
+        ("23 02,2024", 0.65, 0.235),
+    ]
+    text = "DATE DE NAISSANGE OATE DE DELIVRANOE\n03111967 23 02,2024"
+    got = values(card(garbled, text))
+    assert got[FieldName.BIRTH_DATE] == "1967-11-03"
+    assert got[FieldName.ISSUE_DATE] == "2024-02-23"
+
+
+def test_fuzzy_labels_are_not_used_on_text_layers() -> None:
+    reading = card([("DATE DE NAISSANGE", 0.3, 0.2), ("03 11 1967", 0.3, 0.235)], "")
+    page = reading.pages[0].model_copy(
+        update={"text_source": TextSource.TEXT_LAYER, "text": "DATE DE NAISSANGE\nx\ny\n03 11 1967"}
+    )
+    got = values(PieceReading(sha256="0" * 64, pages=[page]))
+    assert FieldName.BIRTH_DATE not in got
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("22.02 2034", date(2034, 2, 22)),
+        ("22,02.2034", date(2034, 2, 22)),
+        ("O3 l1 1967", date(1967, 11, 3)),
+        ("14 / 02 / 1990", date(1990, 2, 14)),
+    ],
+)
+def test_noisy_date_forms(text: str, expected: date) -> None:
+    assert parse_date(text) == expected
+
+
+def test_compact_dates_only_where_a_date_is_expected_and_real() -> None:
+    assert find_dates(fold("03111967")) == []
+    assert [f.day for f in find_dates(fold("03111967"), compact=True)] == [date(1967, 11, 3)]
+    assert find_dates(fold("31022020"), compact=True) == []  # no 31 February
+    assert find_dates(fold("12345678901"), compact=True) == []
