@@ -64,12 +64,27 @@ def read_mrz(reading: PieceReading, *, as_of: date) -> tuple[MrzReading, PageRea
     return max(found, key=lambda item: _score(item[0]))
 
 
-def _same_name(printed: str, machine: str) -> bool:
+def _name_zone_full(mrz: MrzReading, name: FieldName) -> bool:
+    """Whether the MRZ zone holding `name` is filled to its end (the name may be cut)."""
+    lines = mrz.lines
+    if mrz.format is MrzFormat.FR_CNI_OLD:
+        zone = lines[0][5:30] if name is FieldName.LAST_NAME else lines[1][13:27]
+    elif mrz.format is MrzFormat.TD1:
+        zone = lines[2]
+    else:
+        zone = lines[0][5:]
+    return bool(zone) and not zone.endswith("<")
+
+
+def _same_name(printed: str, machine: str, *, cut: bool = False) -> bool:
     def simple(text: str) -> str:
         # "L'HÔTE" is "LHOTE" in an MRZ, "Jean-Marc" is "JEAN<MARC": letters alone compare.
         return re.sub(r"[^a-z]+", "", fold(text))
 
-    return simple(printed) == simple(machine)
+    # An MRZ name zone has a fixed width: long names are cut ("BENOIT EMMANUE"),
+    # so when the zone is full, a printed name that the MRZ starts is the same name.
+    full, short = simple(printed), simple(machine)
+    return full == short or (cut and len(short) >= 4 and full.startswith(short))
 
 
 def _estimated(mrz: MrzReading, name: FieldName) -> bool:
@@ -92,7 +107,9 @@ def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: Pa
             fields[found.name] = found
         elif found.name in _PRINTED_FIRST or _estimated(mrz, found.name):
             continue
-        elif found.name in _NAME_FIELDS and _same_name(printed.value, found.value):
+        elif found.name in _NAME_FIELDS and _same_name(
+            printed.value, found.value, cut=_name_zone_full(mrz, found.name)
+        ):
             confirmed = printed.evidence.model_copy(update={"confidence": 1.0})
             fields[found.name] = printed.model_copy(update={"evidence": confirmed})
         else:

@@ -20,15 +20,21 @@ BIRTH_DATE = label_pattern(
 EXPIRY_DATE = label_pattern(
     r"date d'expir(?:ation|\.)?", r"valable jusqu'au", r"(?:carte )?valable jusqu'au",
     r"date de fin de validite", r"expire le", r"date of expiry", r"fin de validite",
-    r"valid until",
+    r"valid until", r"^au",  # a receipt's "Valable du ... / Au ..." rows
 )  # fmt: skip
 ISSUE_DATE = label_pattern(
-    r"date de delivrance", r"delivree? le", r"date of issue", r"delivre(?:e)? le", r"emis le"
+    r"date de delivrance",
+    r"delivree? le",
+    r"date of issue",
+    r"delivre(?:e)? le",
+    r"emis le",
+    r"valable du",
+    r"valide du",
 )
 DOCUMENT_NUMBER = label_pattern(
     r"n° du document", r"numero du document", r"document no\.?", r"passeport n°",
     r"passport no\.?", r"carte nationale d'identite n°", r"titre n°", r"n° de (?:la )?carte",
-    r"numero de titre", r"card no\.?",
+    r"numero de titre", r"card no\.?", r"recepisse n°", r"n° de recepisse",
 )  # fmt: skip
 ISSUER = label_pattern(r"autorite", r"authority", r"delivree? par", r"par")
 SEX = label_pattern(r"sexe", r"sex")

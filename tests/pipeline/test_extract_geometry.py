@@ -125,3 +125,22 @@ def test_compact_dates_only_where_a_date_is_expected_and_real() -> None:
     assert [f.day for f in find_dates(fold("03111967"), compact=True)] == [date(1967, 11, 3)]
     assert find_dates(fold("31022020"), compact=True) == []  # no 31 February
     assert find_dates(fold("12345678901"), compact=True) == []
+
+
+def test_receipt_rows_valable_du_au_and_number() -> None:
+    text = "Récépissé n° 6FHT4CPUY\nNom BÉNARD\nValable du 2026-02-09\nAu 2027-02-08\n"
+    page = card([], text).pages[0].model_copy(update={"text_source": TextSource.TEXT_LAYER})
+    got = values(PieceReading(sha256="0" * 64, pages=[page]))
+    assert got[FieldName.ISSUE_DATE] == "2026-02-09"
+    assert got[FieldName.EXPIRY_DATE] == "2027-02-08"
+    assert got[FieldName.DOCUMENT_NUMBER] == "6FHT4CPUY"
+
+
+def test_names_cut_by_the_mrz_zone_width_are_the_printed_names() -> None:
+    from pipeline.extract.authenticity import _same_name
+
+    assert _same_name("Benoît, Emmanuel", "BENOIT EMMANUE", cut=True)
+    assert not _same_name("Benoît, Emmanuel", "BENOIT EMMANUE")  # zone not full: not cut
+    assert _same_name("L'Hôte", "LHOTE")
+    assert not _same_name("Emmanuel", "EMMA")
+    assert not _same_name("Dumas", "DAVID")
