@@ -148,11 +148,13 @@ def labelled_values(doc: DocText, labels: re.Pattern[str]) -> Iterator[tuple[Lin
 
 def _values_at(doc: DocText, line: Line, match: re.Match[str] | Span) -> Iterator[tuple[Line, str]]:
     rest = after_label(line, match)
-    if rest and not _rest_in_other_column(line, match):
+    # Past a column gap, the rest of the line is a value in a table ("Nom   LEMOINE")
+    # but the next label on a card ("Nom   Date de naissance").
+    if rest and not (_rest_in_other_column(line, match) and looks_like_label(rest)):
         yield line, rest
     if line.page.text_source is TextSource.OCR:
         under = text_under(line, match)
-        if under:
+        if under and not looks_like_label(under):
             yield Line(line.page, -1, under, fold(under)), under
     for below in doc.following(line):
         yield below, below.text
@@ -191,6 +193,20 @@ def text_under(line: Line, match: re.Match[str] | Span) -> str:
         return ""
     first = min(below, key=lambda w: (w.box.y0, w.box.x0))
     return " ".join(w.text for w in _line_from(line.page.words, first, _x_per_y(line.page)))
+
+
+# Words that make a short text a field label rather than a value.
+_LABEL_WORDS = re.compile(
+    r"(?<![a-z])(?:nom|prenoms?|surname|given|date|naissance|birth|lieu|sexe|sex"
+    r"|nationalite|nationality|adresse|address|expiration|expiry|delivrance|issue"
+    r"|validite|autorite|authority|signature|n°|numero|rubrique)(?![a-z])"
+)
+
+
+def looks_like_label(text: str) -> bool:
+    """Whether a short text reads as a field label ("Date de naissance", "Prénom(s)")."""
+    folded = fold(text)
+    return len(folded) <= 40 and _LABEL_WORDS.search(folded) is not None
 
 
 def _x_per_y(page: PageReading) -> float:

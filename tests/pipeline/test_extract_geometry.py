@@ -144,3 +144,20 @@ def test_names_cut_by_the_mrz_zone_width_are_the_printed_names() -> None:
     assert _same_name("L'Hôte", "LHOTE")
     assert not _same_name("Emmanuel", "EMMA")
     assert not _same_name("Dumas", "DAVID")
+
+
+def test_table_rows_keep_the_value_across_the_column_gap() -> None:
+    # A scanned table: label column, value column, one row each.
+    cells = [
+        ("Nom", 0.10, 0.20),
+        ("LEMOINE", 0.50, 0.20),
+        ("Prénom", 0.10, 0.235),
+        ("Thibaut", 0.50, 0.235),
+        ("Date de naissance", 0.10, 0.27),
+        ("1996-04-19", 0.50, 0.27),
+    ]
+    text = "Nom LEMOINE\nPrénom Thibaut\nDate de naissance 1996-04-19"
+    got = values(card(cells, text))
+    assert got[FieldName.LAST_NAME] == "LEMOINE"
+    assert got[FieldName.FIRST_NAMES] == "Thibaut"
+    assert got[FieldName.BIRTH_DATE] == "1996-04-19"
