@@ -11,10 +11,13 @@ re-read as one block with a character whitelist.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from datetime import date
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
@@ -22,12 +25,19 @@ import numpy as np
 from pipeline.preprocess import KEEP_TEXT_PX, TARGET_TEXT_PX, estimate_text_height
 from pipeline.types import Word
 
+if TYPE_CHECKING:
+    from pipeline.mrz import MrzReading
+
 log = logging.getLogger(__name__)
 
 MRZ_WHITELIST = "-c tessedit_char_whitelist=ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
 # Heights of an MRZ capital the band is re-read at, in turn: tesseract's sweet
 # spot first, then smaller, which on blurred photos counts '<' runs better.
 MRZ_LETTER_PX = (30.0, 22.0)
+# (letter height, background flattened) of each re-read of a band. Different
+# reads misread different characters; `combine_readings` assembles their lines.
+MRZ_READS = ((30.0, False), (22.0, False), (30.0, True))
+MAX_COMBINATIONS = 81
 MAX_BANDS = 4  # bands re-read per page at most (each costs one small OCR call)
 # Page OCR reads '<' as '<', '«', 'c', 'C', 'e' or 'K': a fragment is a long run
 # of MRZ-looking characters.
@@ -195,6 +205,43 @@ def band_image(grey: np.ndarray, band: Band, letter_px: float = MRZ_LETTER_PX[0]
     return cv2.copyMakeBorder(crop, margin, margin, margin, margin, cv2.BORDER_CONSTANT, value=255)
 
 
+def flatten_band(image: np.ndarray, letter_px: float) -> np.ndarray:
+    """The band divided by its paper tone (a closing wider than the letters): shadows
+    and tints gone, the strokes kept grey for tesseract's own threshold."""
+    side = int(letter_px * 1.5) | 1
+    paper = cv2.morphologyEx(image, cv2.MORPH_CLOSE, np.ones((side, side), np.uint8))
+    return cv2.divide(image, np.maximum(paper, 1), scale=255)
+
+
+def combine_readings(readings: Sequence[MrzReading], as_of: date) -> MrzReading | None:
+    """The best reading assembled line by line from several reads of one MRZ.
+
+    Each read of a blurred MRZ gets some lines right and others wrong; the check
+    digits tell which assembly is right (they are read, never invented).
+    """
+    from pipeline.mrz import parse_mrz
+
+    best: MrzReading | None = None
+    by_layout: dict[tuple[str, int], list[MrzReading]] = {}
+    for reading in readings:
+        by_layout.setdefault((reading.format, len(reading.lines)), []).append(reading)
+    for (_, count), group in by_layout.items():
+        options = [list(dict.fromkeys(r.lines[i] for r in group)) for i in range(count)]
+        combos = itertools.islice(itertools.product(*options), MAX_COMBINATIONS)
+        for lines in combos:
+            try:
+                candidate = parse_mrz(list(lines), as_of=as_of)
+            except ValueError:
+                continue
+            if best is None or _score(candidate) > _score(best):
+                best = candidate
+    return best
+
+
+def _score(reading: MrzReading) -> tuple[bool, int]:
+    return reading.valid, sum(reading.checks.values())
+
+
 def read_mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> Iterator[str]:
     """Text of each candidate band re-read with the MRZ alphabet, most likely band first.
 
@@ -203,8 +250,10 @@ def read_mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> Iterator[str]:
     from pipeline.ocr import ocr_page  # the one door to tesseract
 
     for band in mrz_bands(grey, words):
-        for letter_px in MRZ_LETTER_PX:
+        for letter_px, flat in MRZ_READS:
             image = band_image(grey, band, letter_px)
+            if flat:
+                image = flatten_band(image, letter_px)
             try:
                 read = ocr_page(image, languages="eng", psm=6, config_extra=MRZ_WHITELIST)
             except Exception as error:  # the page's own text is already read: keep it

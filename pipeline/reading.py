@@ -46,9 +46,11 @@ log = logging.getLogger(__name__)
 # the page may be sideways or upside down: only then is OSD (costly) run.
 ORIENTATION_CHECK_CONFIDENCE = 0.75
 ORIENTATION_MIN_CONFIDENCE = 1.5  # tesseract's OSD orientation confidence
-# A turned re-read replaces the first read only when clearly better: on a poor
-# photo both reads are weak, and OSD's guess (often 180) is not to be trusted
-# on a near tie. A truly upside-down page reads next to nothing the first time.
+# A turned re-read replaces the first read only when clearly better (more
+# confident words, and a higher mean confidence): on a poor photo both reads are
+# weak, OSD's guess (often 180) is not to be trusted, and an upside-down read of
+# small print yields many short confident scraps. A truly upside-down page reads
+# next to nothing the first time.
 ORIENTATION_MARGIN = 1.5
 # A born-digital page has vector text: it is given the sharpness measured on a
 # clean 300-dpi render (pipeline.legibility scale) instead of being rendered
@@ -182,7 +184,11 @@ def read_upright(
         return first
     turned = prepare_for_ocr(rotate_quadrant(grey, second_turn), dpi)
     second = ocr_page(turned.image, languages, try_inverted=False)
-    if _weight(second) <= ORIENTATION_MARGIN * _weight(result):
+    clearly_better = (
+        _weight(second) > ORIENTATION_MARGIN * _weight(result)
+        and second.confidence > result.confidence
+    )
+    if not clearly_better:
         return first
     return second, float((turn + second_turn) % 360) + turned.skew_deg, _grey_of(turned)
 
@@ -202,7 +208,13 @@ def needs_orientation_check(result: OcrResult) -> bool:
 
 def _weight(result: OcrResult) -> float:
     """Confident words read: what makes one reading of a page better than another."""
-    return sum(word.confidence for word in result.words if len(word.text) > 1)
+    return sum(word.confidence for word in result.words if _wordlike(word.text))
+
+
+def _wordlike(text: str) -> bool:
+    # An upside-down MRZ reads as confident runs of '>': symbols are no evidence.
+    letters = sum(c.isalnum() for c in text)
+    return letters >= 2 and letters >= 0.6 * len(text)
 
 
 class _PdfReader:

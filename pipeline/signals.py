@@ -202,12 +202,18 @@ def _located_band_readings(
     upright: np.ndarray, words: Sequence[Word], today: date
 ) -> Iterator[MrzReading]:
     from pipeline.mrz import find_mrz
-    from pipeline.mrzband import read_mrz_bands
+    from pipeline.mrzband import combine_readings, read_mrz_bands
 
+    found_so_far: list[MrzReading] = []
     for band_text in read_mrz_bands(upright, words):
         found = find_mrz(band_text, as_of=today)
         if found is not None:
+            found_so_far.append(found)
             yield found
+    if len(found_so_far) > 1:
+        combined = combine_readings(found_so_far, today)
+        if combined is not None:
+            yield combined
 
 
 def _mrz_band_readings(image: np.ndarray, today: date) -> Iterator[MrzReading]:
