@@ -118,3 +118,26 @@ def test_bands_from_lines_finds_a_stack_of_equal_long_lines() -> None:
     (text_width, _), _ = cv2.getTextSize(mrz[0], cv2.FONT_HERSHEY_PLAIN, 2.6, 2)
     assert top.x0 <= 150 and top.x1 >= 150 + text_width
     assert mrz_bands(page, [])[0] == top
+
+
+def test_reads_of_one_mrz_are_assembled_line_by_line() -> None:
+    from datetime import date
+
+    from pipeline.mrz import parse_mrz
+    from pipeline.mrzband import combine_readings
+
+    as_of = date(2026, 11, 26)
+    right = [
+        "IDFRAYB18YACFM1<<<<<<<<<<<<<<<",
+        "5711037F3402225FRA<<<<<<<<<<<0",
+        "DAVID<<MELANIE<ZOE<<<<<<<<<<<<",
+    ]
+    assert parse_mrz(right, as_of=as_of).valid
+    # One read got the document number wrong, the other the birth date.
+    first = parse_mrz([right[0].replace("YACFM", "YACFN"), right[1], right[2]], as_of=as_of)
+    second = parse_mrz([right[0], right[1].replace("5711037", "5711087"), right[2]], as_of=as_of)
+    assert not first.valid and not second.valid
+    combined = combine_readings([first, second], as_of)
+    assert combined is not None and combined.valid and combined.lines == right
+    assert combine_readings([first], as_of) is not None
+    assert not combine_readings([first], as_of).valid  # type: ignore[union-attr]
