@@ -83,10 +83,19 @@ def ensure_model(settings: Settings, *, plan: TrainingPlan | None = None) -> Doc
 
 @train_app.command("doctype")
 def train_doctype_command(
-    count: Annotated[int, typer.Option(help="Training documents (balanced over types).")] = 260,
-    seed: Annotated[int, typer.Option(help="Seed of the training documents.")] = 1,
-    validation_count: Annotated[int, typer.Option(help="Validation documents.")] = 130,
-    ocr_count: Annotated[int, typer.Option(help="Training documents scanned and OCRed.")] = 0,
+    count: Annotated[
+        int, typer.Option(help="Training documents (balanced over types).")
+    ] = TrainingPlan.count,
+    seed: Annotated[int, typer.Option(help="Seed of the training documents.")] = TrainingPlan.seed,
+    validation_count: Annotated[
+        int, typer.Option(help="Validation documents.")
+    ] = TrainingPlan.validation_count,
+    ocr_count: Annotated[
+        int, typer.Option(help="Training card documents photographed and OCRed.")
+    ] = TrainingPlan.ocr_count,
+    validation_ocr_count: Annotated[
+        int, typer.Option(help="Validation card documents photographed and OCRed.")
+    ] = TrainingPlan.validation_ocr_count,
     workers: Annotated[int, typer.Option(help="Processes generating and reading.")] = 2,
 ) -> None:
     """Train the document-type model; it becomes current only if it beats the current one."""
@@ -95,6 +104,7 @@ def train_doctype_command(
         seed=seed,
         validation_count=validation_count,
         ocr_count=ocr_count,
+        validation_ocr_count=validation_ocr_count,
         workers=workers,
     )
     model, promoted = train_default(open_store(Settings()), plan, err)

@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -33,7 +33,14 @@ from pipeline.dossiers import sha256_of
 from pipeline.errors import PieceError
 from pipeline.fields import DocType
 from pipeline.signals import measure_signals
-from pipeline.types import FileKind, PageReading, PieceReading, Quality, TextSource
+from pipeline.types import (
+    FileKind,
+    PageReading,
+    PageSignals,
+    PieceReading,
+    Quality,
+    TextSource,
+)
 
 log = logging.getLogger(__name__)
 
@@ -183,45 +190,79 @@ def simulate_scan(
     reading: PieceReading, doc_type: DocType, rng: np.random.Generator
 ) -> PieceReading:
     """The reading a scan or phone photo of the same document would give."""
-    photo = rng.random() < (0.6 if doc_type in CARD_TYPES else 0.25)
-    # Tesseract on a phone photo of a small card often returns little but debris
-    # (measured: a few words of a whole card). Without such readings in training the
-    # model learns that every card reading keeps its words and is confidently wrong
-    # on real photos.
-    heavy = photo and doc_type in CARD_TYPES and rng.random() < 0.5
+    card = doc_type in CARD_TYPES
+    photo = rng.random() < (0.6 if card else 0.25)
+    # Tesseract on a phone photo of a small card often returns nothing but debris
+    # (measured on real OCR: 50-110 characters of fragments, no face found, no
+    # MRZ). Without such readings in training, any debris-only reading looks like
+    # an id photo (the only class with almost no text) and is typed confidently.
+    debris = photo and card and rng.random() < 0.35
+    heavy = photo and card and not debris and rng.random() < 0.4
     level = float(rng.uniform(1.0, 3.0) if heavy else rng.uniform(0.15, 1.0))
-    pages = [_simulated_page(page, rng, level, photo=photo) for page in reading.pages]
+    pages = [
+        _simulated_page(page, rng, level, photo=photo, debris=debris) for page in reading.pages
+    ]
     return reading.model_copy(update={"pages": pages})
 
 
+def ocr_debris(text: str, rng: np.random.Generator) -> str:
+    """What tesseract returns from a photo it cannot read: short fragments of the
+    page's characters, garbled, among specks."""
+    compact = "".join(text.split())
+    tokens = []
+    for _ in range(int(rng.integers(4, 28))):
+        if not compact or rng.random() < 0.25:
+            tokens.append(_JUNK[int(rng.integers(0, len(_JUNK)))])
+            continue
+        start = int(rng.integers(0, len(compact)))
+        piece = compact[start : start + int(rng.integers(1, 7))]
+        tokens.append("".join(_noisy_char(c, rng, 3.0) for c in piece))
+    lines = [" ".join(tokens[i : i + int(rng.integers(1, 6))]) for i in range(0, len(tokens), 4)]
+    return "\n\n".join(lines)
+
+
 def _simulated_page(
-    page: PageReading, rng: np.random.Generator, level: float, *, photo: bool
+    page: PageReading, rng: np.random.Generator, level: float, *, photo: bool, debris: bool
 ) -> PageReading:
     signals = page.signals
     if signals is not None:
-        if photo:  # the sheet on a table: any framing, some background colour
-            ratio = float(rng.uniform(0.55, 1.8))
-            colour = signals.colourfulness + float(rng.uniform(5, 40))
-        else:  # scanners give A4, a card lands on an A4 sheet
-            ratio = A4_RATIO if rng.random() < 0.8 else signals.aspect_ratio
-            colour = signals.colourfulness * float(rng.uniform(0.3, 1.1))
-        signals = signals.model_copy(
-            update={
-                "aspect_ratio": ratio,
-                "colourfulness": colour,
-                "ink_ratio": min(1.0, signals.ink_ratio + float(rng.uniform(0.0, 0.08))),
-            }
-        )
-    if signals is not None and level > 1.0 and rng.random() < 0.5:
-        # A photo too poor for the text is often too poor for the MRZ band as well.
-        signals = signals.model_copy(update={"mrz_lines": []})
+        signals = _simulated_signals(signals, rng, photo=photo)
+        if debris or (level > 1.0 and rng.random() < 0.5):
+            # A photo too poor for the text is often too poor for the MRZ band as well.
+            signals = signals.model_copy(update={"mrz_lines": []})
+        if photo and rng.random() < (0.8 if debris else 0.4):
+            # The portrait of a card is small and often tilted in a photo: the face
+            # detector misses it (measured: most real card photos show no face).
+            signals = signals.model_copy(update={"faces": 0, "largest_face_ratio": 0.0})
+    text = ocr_debris(page.text, rng) if debris else ocr_noise(page.text, rng, level)
     return page.model_copy(
         update={
-            "text": ocr_noise(page.text, rng, level),
+            "text": text,
             "words": [],
             "text_source": TextSource.OCR,
-            "confidence": float(rng.uniform(0.55, 0.95)),
+            "confidence": float(rng.uniform(0.2, 0.5) if debris else rng.uniform(0.55, 0.95)),
             "signals": signals,
+        }
+    )
+
+
+def _simulated_signals(
+    signals: PageSignals, rng: np.random.Generator, *, photo: bool
+) -> PageSignals:
+    if photo:  # the sheet on a table: any framing, some background colour and texture
+        ratio = float(rng.uniform(0.55, 1.8))
+        colour = signals.colourfulness + float(rng.uniform(5, 40))
+        uniformity = float(rng.uniform(0.3, 0.9))
+    else:  # scanners give A4, a card lands on an A4 sheet
+        ratio = A4_RATIO if rng.random() < 0.8 else signals.aspect_ratio
+        colour = signals.colourfulness * float(rng.uniform(0.3, 1.1))
+        uniformity = signals.background_uniformity
+    return signals.model_copy(
+        update={
+            "aspect_ratio": ratio,
+            "colourfulness": colour,
+            "ink_ratio": min(1.0, signals.ink_ratio + float(rng.uniform(0.0, 0.08))),
+            "background_uniformity": uniformity,
         }
     )
 
@@ -351,6 +392,7 @@ def build_samples(
     keep_clean: bool = True,
     workers: int = 2,
     on_done: Callable[[], None] = lambda: None,
+    ocr_types: Collection[DocType] | None = None,
 ) -> list[Sample]:
     """The samples of `build_sample_set` (documents whose reading failed are skipped)."""
     built = build_sample_set(
@@ -361,6 +403,7 @@ def build_samples(
         include=include,
         exclude=exclude,
         ocr_count=ocr_count,
+        ocr_types=ocr_types,
         simulate_share=simulate_share,
         keep_clean=keep_clean,
         workers=workers,
@@ -382,25 +425,30 @@ def build_sample_set(
     keep_clean: bool = True,
     workers: int = 2,
     on_done: Callable[[], None] = lambda: None,
+    ocr_types: Collection[DocType] | None = None,
 ) -> SampleSet:
     """Generate `count` documents (classes balanced) and read them into labelled samples.
 
-    The first `ocr_count` documents are real scans or photos read by OCR. With
+    The first `ocr_count` documents (of `ocr_types` only, when given) are real
+    scans or photos read by OCR. With
     `keep_clean`, a simulated scan is added beside its clean reading (training
     augmentation); without it, it replaces it (an evaluation mix). Documents
     whose reading fails or times out are skipped and listed in `failures`.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
+    include_t = tuple(include) if include else None
+    exclude_t = tuple(exclude) if exclude else None
+    real_ocr = _real_ocr_indices(count, ocr_count, ocr_types, include_t, exclude_t)
     jobs = [
         _Job(
             i,
             seed,
             out_dir,
             cache_dir,
-            tuple(include) if include else None,
-            tuple(exclude) if exclude else None,
-            i < ocr_count,
+            include_t,
+            exclude_t,
+            i in real_ocr,
             simulate_share,
             keep_clean,
         )
@@ -418,6 +466,19 @@ def build_sample_set(
     if built.failures:
         log.warning("doctype samples: %d of %d documents skipped", len(built.failures), count)
     return built
+
+
+def _real_ocr_indices(
+    count: int,
+    ocr_count: int,
+    ocr_types: Collection[DocType] | None,
+    include: tuple[str, ...] | None,
+    exclude: tuple[str, ...] | None,
+) -> frozenset[int]:
+    """The documents to scan or photograph and OCR: the first `ocr_count` of `ocr_types`."""
+    types = [t for t in DocType if select_templates(t, include, exclude)]
+    eligible = [i for i in range(count) if ocr_types is None or types[i % len(types)] in ocr_types]
+    return frozenset(eligible[:ocr_count])
 
 
 def _collect(results: Iterable[_JobResult], into: SampleSet, on_done: Callable[[], None]) -> None:

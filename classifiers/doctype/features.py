@@ -23,6 +23,16 @@ _SPACES = re.compile(r"\s+")
 _ALNUM = re.compile(r"[a-z0-9]")
 _PERMIT_CODES = frozenset({"IR", "AR", "CR", "RP", "RT"})
 _TD3_LENGTH = 42  # TD3 lines are 44 characters; OCR may lose one or two
+# An MRZ line as OCR prints it among the text: uppercase tokens (OCR may split
+# the line) starting with a document code and an issuing state, padded with '<'.
+# Used when the MRZ band was not found.
+_MRZ_TOKEN = re.compile(r"[A-Z0-9<]+")
+_MRZ_START = re.compile(r"[PIAC1LR][A-Z<][A-Z<]{3}")
+_OCR_I = str.maketrans({"1": "I", "L": "I"})
+# Document codes of ICAO 9303 machine-readable documents in use.
+_MRZ_CODES = frozenset(
+    {"P<", "PP", "PD", "PS", "PO", "PM", "I<", "ID", "IP", "A<", "AC", "C<"} | _PERMIT_CODES
+)
 
 
 class NumericFeature(StrEnum):
@@ -35,6 +45,7 @@ class NumericFeature(StrEnum):
     INK = "ink_ratio"
     FACE = "face"
     FACE_SIZE = "largest_face_ratio"
+    BACKGROUND = "background_uniformity"
     MRZ = "mrz"
     MRZ_PASSPORT = "mrz_passport"
     MRZ_IDENTITY = "mrz_identity"
@@ -85,8 +96,11 @@ def numeric_features(reading: PieceReading) -> list[float]:
         NumericFeature.INK: float(np.mean([s.ink_ratio for s in signals])) if signals else 0.0,
         NumericFeature.FACE: float(any(s.faces > 0 for s in signals)),
         NumericFeature.FACE_SIZE: max((s.largest_face_ratio for s in signals), default=0.0),
+        # Id photos have a plain background by regulation; a card photographed on a
+        # table does not, though both may read as a few specks and a face.
+        NumericFeature.BACKGROUND: first.background_uniformity if first else 0.0,
         NumericFeature.MRZ: float(any(s.mrz_lines for s in signals)),
-        **mrz_kind(signals),
+        **mrz_kind(signals, text),
         NumericFeature.DATAMATRIX: float(any(s.datamatrix for s in signals)),
         NumericFeature.OCR_SHARE: sum(p.text_source is TextSource.OCR for p in pages) / count,
         NumericFeature.DIGIT_SHARE: sum(c.isdigit() for c in text) / max(len(text), 1),
@@ -95,11 +109,14 @@ def numeric_features(reading: PieceReading) -> list[float]:
     return [values[name] for name in NUMERIC_FEATURES]
 
 
-def mrz_kind(signals: list[PageSignals]) -> dict[NumericFeature, float]:
+def mrz_kind(signals: list[PageSignals], text: str = "") -> dict[NumericFeature, float]:
     """The ICAO 9303 document code of the first MRZ line, the same in every country:
     P for passports, I/A/C for identity cards, IR/AR (and RP) for residence permits;
-    TD3 lines (44 characters) belong to passports."""
+    TD3 lines (44 characters) belong to passports. Without an MRZ band in the
+    signals (a poor photo), MRZ-like lines of the OCR text are used."""
     lines = [line.strip().upper() for s in signals for line in s.mrz_lines if line.strip()]
+    if not lines:
+        lines = mrz_lines_in_text(text)
     first = lines[0] if lines else ""
     permit = first[:2] in _PERMIT_CODES
     return {
@@ -109,6 +126,24 @@ def mrz_kind(signals: list[PageSignals]) -> dict[NumericFeature, float]:
         NumericFeature.MRZ_IDENTITY: float(first[:1] in "IAC" and bool(first) and not permit),
         NumericFeature.MRZ_PERMIT: float(permit),
     }
+
+
+def mrz_lines_in_text(text: str) -> list[str]:
+    """MRZ-like runs of the text, with the OCR's usual misreadings of a leading I fixed."""
+    found = []
+    for line in text.splitlines():
+        run: list[str] = []
+        for token in [*line.split(), ""]:  # the empty token ends the last run
+            if token and _MRZ_TOKEN.fullmatch(token):
+                run.append(token)
+                continue
+            joined = "".join(run)
+            if joined[:1] in ("1", "L"):
+                joined = joined[0].translate(_OCR_I) + joined[1:]
+            if "<<<" in joined and _MRZ_START.match(joined) and joined[:2] in _MRZ_CODES:
+                found.append(joined)
+            run = []
+    return found
 
 
 def sample_row(reading: PieceReading) -> list[object]:

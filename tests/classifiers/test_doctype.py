@@ -15,6 +15,7 @@ from classifiers.doctype.dataset import (
     Sample,
     build_sample_set,
     build_samples,
+    ocr_debris,
     ocr_noise,
     simulate_scan,
 )
@@ -23,7 +24,7 @@ from classifiers.doctype.evaluate import (
     evaluate_probabilities,
     expected_calibration_error,
 )
-from classifiers.doctype.features import normalise_text, sample_row
+from classifiers.doctype.features import mrz_kind, normalise_text, sample_row
 from classifiers.doctype.lexicon import LEXICON_GROUPS, LexiconGroup, lexicon_scores
 from classifiers.doctype.model import WORD_PARAMS, shared_vocabulary
 from classifiers.doctype.store import (
@@ -54,7 +55,16 @@ from pipeline.settings import Settings
 from pipeline.storage import LocalStore, open_store
 from pipeline.types import PageReading, PieceReading, Quality, TextSource
 
-TINY = TrainingPlan(count=39, validation_count=13, seed=11, validation_seed=12, workers=2)
+# No real OCR here (seconds per card photo): bench.doctype measures it.
+TINY = TrainingPlan(
+    count=39,
+    validation_count=13,
+    seed=11,
+    validation_seed=12,
+    workers=2,
+    ocr_count=0,
+    validation_ocr_count=0,
+)
 
 
 @pytest.fixture(scope="module")
@@ -238,7 +248,14 @@ def test_ensure_model_trains_only_when_missing(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", s3_endpoint="")
     store = open_store(settings)
     assert current_version(store) is None
-    smallest = TrainingPlan(count=26, validation_count=13, seed=21, validation_seed=22)
+    smallest = TrainingPlan(
+        count=26,
+        validation_count=13,
+        seed=21,
+        validation_seed=22,
+        ocr_count=0,
+        validation_ocr_count=0,
+    )
     first = ensure_model(settings, plan=smallest)
     saved = sorted(store.list(MODEL_PREFIX + "/"))
     assert current_version(store) == first.version and saved
@@ -325,3 +342,34 @@ def test_only_reading_outcomes_are_skipped_bugs_escape() -> None:
     assert dataset_module._is_reading_failure(CorruptFile("illisible"))
     assert not dataset_module._is_reading_failure(RecursionError("bug"))
     assert not dataset_module._is_reading_failure(ValueError("bug"))
+
+
+def test_mrz_document_code_read_from_ocr_text_when_the_band_is_missing() -> None:
+    def kind(text: str) -> dict[str, float]:
+        return {k.value: v for k, v in mrz_kind([], text).items() if v}
+
+    assert kind("RÉPUBLIQUE FRANÇAISE\nIDFRAMARTIN<<<<<<<<<<<<0L0 adresse") == {"mrz_identity": 1.0}
+    assert kind("1DFRA MARTIN<<<<<<<<") == {"mrz_identity": 1.0}  # OCR read I as 1, split the line
+    assert kind("P<FRAMARTIN<<JEAN<<<<<<<<<<<<") == {"mrz_passport": 1.0}
+    assert kind("IRFRAX<<<<<<<<<<<") == {"mrz_permit": 1.0}
+    # Upper-case headings and filler runs without a document code are not an MRZ.
+    assert kind("ATTESTATION DE VIGILANCE <<<") == {}
+    assert kind("nom <<<<<<<<<<0i0m0") == {}
+
+
+def test_debris_simulation_keeps_fragments_only() -> None:
+    text = "CARTE NATIONALE D'IDENTITÉ\nNom : MARTIN\nPrénoms : Jeanne\nIDFRAMARTIN<<<<<<<<<<<<"
+    first = ocr_debris(text, np.random.default_rng(4))
+    assert first == ocr_debris(text, np.random.default_rng(4))
+    assert 0 < len(first) < len(text)
+    assert "NATIONALE" not in first and "MARTIN" not in first
+
+
+def test_real_ocr_goes_to_the_requested_types_only() -> None:
+    chosen = dataset_module._real_ocr_indices(
+        52, 6, frozenset({DocType.PASSPORT, DocType.IDENTITY_CARD}), None, None
+    )
+    types = [t for t in DocType]
+    assert len(chosen) == 6
+    assert {types[i % len(types)] for i in chosen} == {DocType.PASSPORT, DocType.IDENTITY_CARD}
+    assert dataset_module._real_ocr_indices(10, 3, None, None, None) == frozenset({0, 1, 2})
