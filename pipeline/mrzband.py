@@ -110,8 +110,9 @@ def _band_of_group(shape: tuple[int, ...], fragments: Sequence[Word]) -> Band:
     bottom = max(w.box.y1 for w in fragments) * height
     left = min(w.box.x0 for w in fragments) * width
     right = max(w.box.x1 for w in fragments) * width
-    # A line the page OCR missed may sit above or below those it read.
-    spare = 2.2 * letter if bottom - top < 4 * letter else 1.0 * letter
+    # Lines the page OCR missed may sit above or below those it read: an MRZ
+    # has up to 3 lines, at ~1.5 letter heights apart.
+    spare = 3.5 * letter
     # The page OCR often drops the start of a line (read as another word, or not
     # at all): the band reaches ~20 characters further left.
     return _clip(left - 14 * letter, top - spare, right + 3 * letter, bottom + spare, letter, shape)
