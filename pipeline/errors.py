@@ -114,6 +114,12 @@ class ParseCrashed(PieceError):
     code = "PARSE_CRASHED"
 
 
+class OcrFailed(PieceError):
+    """Tesseract gave up on a page (crash or time limit): the file is the likely cause."""
+
+    code = "OCR_FAILED"
+
+
 class OcrUnavailable(JustifError):
     """Tesseract or one of its languages is missing: an installation problem, not bad input."""
 
@@ -135,5 +141,6 @@ PIECE_ERRORS: dict[str, type[PieceError]] = {
         ParseTimeout,
         ParseMemoryExceeded,
         ParseCrashed,
+        OcrFailed,
     )
 }

@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 import pytesseract
 
-from pipeline.errors import OcrUnavailable
+from pipeline.errors import OcrFailed, OcrUnavailable
 from pipeline.types import Box, Word
 
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
@@ -122,7 +122,18 @@ def _run_tesseract(
         except pytesseract.TesseractError as e:
             if _MISSING_LANGUAGE.search(str(e.message)):
                 raise _unavailable(f"tesseract language data missing for {languages}") from e
-            raise
+            raise OcrFailed(OCR_FAILED_FR, detail=f"tesseract status {e.status}") from e
+        except RuntimeError as e:
+            # pytesseract signals its own time limit with a bare RuntimeError.
+            if "timeout" not in str(e).lower():
+                raise
+            raise OcrFailed(OCR_FAILED_FR, detail=f"tesseract timed out after {timeout_s} s") from e
+
+
+OCR_FAILED_FR = (
+    "La lecture d'une page du document a échoué : envoyez une copie plus nette, "
+    "de préférence au format PDF."
+)
 
 
 def _as_grey(image: np.ndarray) -> np.ndarray:
