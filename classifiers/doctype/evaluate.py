@@ -47,7 +47,8 @@ def coverage_curve(
 def choose_threshold(y_true: np.ndarray, proba: np.ndarray, classes: np.ndarray) -> float:
     """Lowest threshold (most coverage) meeting the selection targets on validation data."""
     for point in coverage_curve(y_true, proba, classes):
-        if point["threshold"] < MIN_THRESHOLD:
+        # A threshold that answers nothing trivially "meets" the targets.
+        if point["threshold"] < MIN_THRESHOLD or point["coverage"] == 0.0:
             continue
         if (
             point["accuracy_answered"] >= SELECT_ACCURACY_ANSWERED

@@ -49,7 +49,7 @@ from classifiers.doctype.train import (
 from fixtures.generator.registry import template_ids
 from justif.models_cli import ensure_model
 from pipeline.classification import Classification, TypeClassifier
-from pipeline.errors import CorruptFile
+from pipeline.errors import CorruptFile, OcrFailed
 from pipeline.fields import DocType
 from pipeline.settings import Settings
 from pipeline.storage import LocalStore, open_store
@@ -235,6 +235,10 @@ def test_threshold_selection_and_calibration_error() -> None:
     y_true = np.array(["a"] * 90 + ["b"] * 10, dtype=object)
     proba = np.array([[0.95, 0.05]] * 90 + [[0.6, 0.4]] * 10)  # the 10 "b" are wrong at 0.6
     assert choose_threshold(y_true, proba, classes) == pytest.approx(0.61)
+    # Mistakes made with certainty: no threshold below 1 qualifies, and 1 would answer
+    # nothing; the near-certain fallback applies.
+    certain = np.array([[0.95, 0.05]] * 90 + [[1.0, 0.0]] * 10)
+    assert choose_threshold(y_true, certain, classes) == pytest.approx(0.95)
     metrics = evaluate_probabilities(y_true, proba, classes, 0.61)
     assert metrics["coverage"] == pytest.approx(0.9)
     assert metrics["accuracy_answered"] == 1.0 and metrics["wrong_above_threshold"] == 0.0
@@ -338,8 +342,10 @@ def test_a_failed_reading_is_skipped_and_counted(
 
 
 def test_only_reading_outcomes_are_skipped_bugs_escape() -> None:
-    assert dataset_module._is_reading_failure(RuntimeError("Tesseract process timeout"))
+    # pipeline/ocr.py turns tesseract's failures and time limits into OcrFailed.
+    assert dataset_module._is_reading_failure(OcrFailed("échec"))
     assert dataset_module._is_reading_failure(CorruptFile("illisible"))
+    assert not dataset_module._is_reading_failure(RuntimeError("bug"))
     assert not dataset_module._is_reading_failure(RecursionError("bug"))
     assert not dataset_module._is_reading_failure(ValueError("bug"))
 
