@@ -76,7 +76,7 @@ def detect_orientation(image: np.ndarray, *, timeout_s: float = OCR_TIMEOUT_S) -
     """Orientation of the page by tesseract's OSD; (0, 0.0) when it cannot tell."""
     try:
         osd = _run_tesseract("osd", image, languages="osd", config="", timeout_s=timeout_s)
-    except pytesseract.TesseractError:
+    except OcrFailed:
         # OSD refuses pages with too few characters: nothing to rotate then.
         return Orientation(0, 0.0)
     return Orientation(int(osd.get("rotate", 0)) % 360, float(osd.get("orientation_conf", 0.0)))
