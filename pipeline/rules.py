@@ -26,7 +26,14 @@ from pipeline.applicants import (
 from pipeline.checks import Check, CheckStatus, doubt, ko_or_doubt, make_check, ok
 from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, ExtractedField, FieldName
 from pipeline.messages import CheckCode, format_percent_fr
-from pipeline.names import NameMatch, NameVerdict, PersonName, match_company, match_person
+from pipeline.names import (
+    NameMatch,
+    NameVerdict,
+    PersonName,
+    match_company,
+    match_person,
+    normalise,
+)
 from pipeline.types import TextSource
 
 if TYPE_CHECKING:
@@ -268,6 +275,22 @@ def _name_check(
     return ko_or_doubt(code, used, **params)
 
 
+def _maybe_usage_name(
+    result: NameMatch, expected: PersonName, first: ExtractedField | None
+) -> bool:
+    """A surname mismatch that a marriage may explain is for a person to judge, not a refusal.
+
+    Identity documents (their MRZ above all) carry the birth name; an applicant
+    who gave only a usage name and no birth name cannot be told apart from
+    someone else by the surname alone when the given name is the same.
+    """
+    if result.verdict is not NameVerdict.MISMATCH or expected.birth_name or first is None:
+        return False
+    given = set(normalise(first.value).split())
+    wanted = normalise(expected.first_names).split()
+    return bool(wanted) and wanted[0] in given
+
+
 def name_matches_applicant(
     fields: Fields, applicant: Applicant, ctx: RuleContext, param: None
 ) -> list[Check]:
@@ -289,6 +312,12 @@ def name_matches_applicant(
             birth_name=birth.value if birth else None,
             ocr=read_by_ocr(*used),
         )
+        if _maybe_usage_name(result, expected, first):
+            result = NameMatch(
+                verdict=NameVerdict.UNCERTAIN,
+                score=result.score,
+                reason="same first name, other surname: maybe a usage (married) name",
+            )
         return [
             _name_check(
                 CheckCode.NAME_MISMATCH,

@@ -235,6 +235,21 @@ def test_another_person_is_ko_and_names_both_for_the_officer() -> None:
     assert "LEROY" not in check.message  # the citizen is told what to send, not what we read
 
 
+def test_other_surname_with_the_same_given_name_may_be_a_usage_name() -> None:
+    # The MRZ of a married woman's card carries her birth name; an applicant who
+    # gave only her usage name is sent to a person, never refused.
+    card = [field(F.LAST_NAME, "HERNANDEZ"), field(F.FIRST_NAMES, "ANNE GAELLE")]
+    usage_only = person(birth_name=None)
+    maybe = run("name_matches_applicant", card, applicant=usage_only)
+    assert_check(maybe, CheckCode.NAME_MISMATCH, CheckStatus.DOUBT)
+    # A declared birth name that differs too, or another given name: another person.
+    declared = run("name_matches_applicant", card)
+    assert_check(declared, CheckCode.NAME_MISMATCH, CheckStatus.KO)
+    other = [field(F.LAST_NAME, "HERNANDEZ"), field(F.FIRST_NAMES, "Paul")]
+    stranger = run("name_matches_applicant", other, applicant=usage_only)
+    assert_check(stranger, CheckCode.NAME_MISMATCH, CheckStatus.KO)
+
+
 def test_name_mismatch_on_weak_ocr_is_a_doubt() -> None:
     check = run("name_matches_applicant", [ocr(F.HOLDER_NAME, "M. Paul LEROY", WEAK)])
     assert_check(check, CheckCode.NAME_MISMATCH, CheckStatus.DOUBT)
