@@ -374,8 +374,11 @@ def _decision(
         if r.optional and evaluated[r.id].report.pieces
     ]
     unassigned = [by_file[f] for f in assignment.unassigned]
-    # a readable file we could not type may be the missing piece: never "missing" on a guess
-    guessing = any(p.error is None for p in unassigned)
+    # A readable file whose type is a guess may be the missing piece, even when its
+    # guess placed it under another requirement: never "missing" on a guess.
+    guessing = any(p.error is None for p in unassigned) or any(
+        is_abstained(p, procedure) for p in by_file.values()
+    )
     invalid = [e for e in required if e.report.status is RequirementStatus.INVALID]
     missing = [e for e in required if e.report.status is RequirementStatus.MISSING]
     blocking = invalid + ([] if guessing else missing)

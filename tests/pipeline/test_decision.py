@@ -263,6 +263,16 @@ def test_unknown_type_file_may_be_the_missing_piece_so_review_not_incomplete() -
     assert piece_of(report, "scan.jpg").status is PieceStatus.DOUBTFUL
 
 
+def test_a_guess_placed_under_another_requirement_may_be_the_missing_piece() -> None:
+    # A blurred RIB scan guessed (under the threshold) as an identity card: the
+    # RIB looks missing, but on a guess the dossier goes to a person.
+    blurred = piece("scan.jpg", DocType.IDENTITY_CARD, confidence=0.48, abstained=True)
+    report = run(replace(complete_dossier(), "rib.pdf", blurred))
+    assert report.decision is Decision.TO_REVIEW
+    # The same dossier without the guessed file is incomplete: the RIB is missing.
+    assert run(replace(complete_dossier(), "rib.pdf", None)).decision is Decision.INCOMPLETE
+
+
 def test_qa_sampling_is_deterministic_and_keeps_the_decision() -> None:
     always = BOURSE.model_copy(update={"qa_sample_rate": 1.0})
     never = BOURSE.model_copy(update={"qa_sample_rate": 0.0})
