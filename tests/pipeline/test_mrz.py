@@ -92,12 +92,12 @@ def test_composed_icao_formats_round_trip(lines: list[str], fmt: MrzFormat) -> N
 
 def test_old_french_card_parses_with_estimated_expiry() -> None:
     lines = compose_fr_cni_old(
+        document_number="080575004242",  # issued May 2008, Paris, sequence 4242
+        office="750123",
         surname="MOREAU",
         given_names="LUC ANDRE",
-        issue_date=date(2008, 5, 1),
         birth_date=date(1975, 6, 7),
         sex="M",
-        sequence=4242,
     )
     reading = parse_mrz(lines, as_of=AS_OF)
     assert reading.format is MrzFormat.FR_CNI_OLD
