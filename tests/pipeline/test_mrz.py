@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import TypedDict
 
 import numpy as np
 import pytest
@@ -23,16 +24,31 @@ from pipeline.types import TextSource
 from tests.conftest import require_tool
 
 AS_OF = date(2025, 6, 1)
-PERSON = {"surname": "DUPONT-MARTIN", "given_names": "ANNE MARIE", "sex": "F"}
+
+
+class Holder(TypedDict):
+    surname: str
+    given_names: str
+    sex: str
+    birth_date: date
+    expiry_date: date
+
+
+HOLDER: Holder = {
+    "surname": "DUPONT-MARTIN",
+    "given_names": "ANNE MARIE",
+    "sex": "F",
+    "birth_date": date(1984, 2, 29),
+    "expiry_date": date(2031, 7, 14),
+}
 
 
 def _td3() -> list[str]:
-    return compose_td3(
-        document_number="21AB12345",
-        birth_date=date(1984, 2, 29),
-        expiry_date=date(2031, 7, 14),
-        **PERSON,
-    )
+    return compose_td3(document_number="21AB12345", **HOLDER)
+
+
+def _td1(document_number: str = "X4RTBPFW4") -> list[str]:
+    return compose_td1(document_number=document_number, **HOLDER)
 
 
 def test_check_digit_matches_icao_example() -> None:
@@ -58,24 +74,8 @@ def test_icao_specimen_passport_parses_valid() -> None:
     ("lines", "fmt"),
     [
         (_td3(), MrzFormat.TD3),
-        (
-            compose_td2(
-                document_number="AB1234567",
-                birth_date=date(1984, 2, 29),
-                expiry_date=date(2031, 7, 14),
-                **PERSON,
-            ),
-            MrzFormat.TD2,
-        ),
-        (
-            compose_td1(
-                document_number="X4RTBPFW4",
-                birth_date=date(1984, 2, 29),
-                expiry_date=date(2031, 7, 14),
-                **PERSON,
-            ),
-            MrzFormat.TD1,
-        ),
+        (compose_td2(document_number="AB1234567", **HOLDER), MrzFormat.TD2),
+        (_td1(), MrzFormat.TD1),
     ],
 )
 def test_composed_icao_formats_round_trip(lines: list[str], fmt: MrzFormat) -> None:
@@ -135,12 +135,7 @@ def test_ocr_noise_is_repaired() -> None:
 
 
 def test_document_number_confusion_resolved_by_check_digit() -> None:
-    lines = compose_td1(
-        document_number="X4RTB0FW1",
-        birth_date=date(1984, 2, 29),
-        expiry_date=date(2031, 7, 14),
-        **PERSON,
-    )
+    lines = _td1("X4RTB0FW1")
     lines[0] = lines[0][:10] + "O" + lines[0][11:13] + "I" + lines[0][14:]
     reading = parse_mrz(lines, as_of=AS_OF)
     assert reading.document_number == "X4RTB0FW1"
@@ -177,12 +172,8 @@ def test_fields_carry_mrz_evidence() -> None:
 
 
 def test_two_digit_years() -> None:
-    lines = compose_td3(
-        document_number="21AB12345",
-        birth_date=date(1940, 1, 2),
-        expiry_date=date(2044, 1, 1),
-        **PERSON,
-    )
+    holder: Holder = {**HOLDER, "birth_date": date(1940, 1, 2), "expiry_date": date(2044, 1, 1)}
+    lines = compose_td3(document_number="21AB12345", **holder)
     reading = parse_mrz(lines, as_of=AS_OF)
     assert (reading.birth_date, reading.expiry_date) == ("1940-01-02", "2044-01-01")
 
@@ -209,18 +200,7 @@ def _render_card(lines: list[str], font_path: Path) -> np.ndarray:
     return np.array(image)
 
 
-@pytest.mark.parametrize(
-    "lines",
-    [
-        _td3(),
-        compose_td1(
-            document_number="X4RTBPFW4",
-            birth_date=date(1984, 2, 29),
-            expiry_date=date(2031, 7, 14),
-            **PERSON,
-        ),
-    ],
-)
+@pytest.mark.parametrize("lines", [_td3(), _td1()])
 def test_real_ocr_of_rendered_mrz_band(lines: list[str]) -> None:
     require_tool("tesseract")
     font = next((f for f in _FONTS if f.exists()), None)
