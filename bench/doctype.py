@@ -21,7 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.doctype.dataset import HOLDOUT_TEMPLATES, Sample, build_sample_set
+from classifiers.doctype.dataset import Sample, build_sample_set, evaluation_spec
 from classifiers.doctype.evaluate import coverage_curve, meets_targets, plot_coverage_curve
 from classifiers.doctype.train import TrainingPlan, labels_of, score, train_doctype
 
@@ -40,13 +40,9 @@ def main() -> None:
         train_s = time.perf_counter() - started
         model = result.model
         built = build_sample_set(
+            evaluation_spec(args.count, args.seed, args.ocr_count),
             Path(work) / "eval",
-            args.count,
-            seed=args.seed,
             cache_dir=args.cache or Path(work) / "readings",
-            include=HOLDOUT_TEMPLATES,
-            ocr_count=args.ocr_count,
-            keep_clean=False,
         )
     samples = built.samples
     metrics = score(model, samples)

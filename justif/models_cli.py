@@ -15,7 +15,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from classifiers.doctype.classifier import DoctypeModel
-from classifiers.doctype.dataset import HOLDOUT_TEMPLATES, build_samples
+from classifiers.doctype.dataset import build_sample_set, evaluation_spec
 from classifiers.doctype.evaluate import coverage_curve, plot_coverage_curve
 from classifiers.doctype.store import (
     ModelMissing,
@@ -127,16 +127,12 @@ def evaluate_doctype_command(
     """Evaluate a model on held-out templates and fresh seeds: metrics, confusion, coverage plot."""
     model = load_model(open_store(Settings()), version)
     with tempfile.TemporaryDirectory(prefix="justif-doctype-eval-") as work, _bars(err) as progress:
-        samples = build_samples(
+        samples = build_sample_set(
+            evaluation_spec(count, seed, ocr_count),
             Path(work) / "docs",
-            count,
-            seed=seed,
             cache_dir=Path(work) / "readings",
-            include=HOLDOUT_TEMPLATES,
-            ocr_count=ocr_count,
-            keep_clean=False,
             on_done=progress("Documents d'évaluation", count),
-        )
+        ).samples
         metrics = score(model, samples)
         proba = model.predict_proba([s.reading for s in samples])
     curve = coverage_curve(labels_of(samples), proba, model.classes)

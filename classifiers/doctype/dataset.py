@@ -16,7 +16,7 @@ import hashlib
 import json
 import logging
 import multiprocessing
-from collections.abc import Callable, Collection, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from enum import StrEnum
@@ -134,16 +134,40 @@ class _JobResult:
 
 
 @dataclass(frozen=True)
+class SetSpec:
+    """Which generated documents a sample set holds and how each is read.
+
+    `include`/`exclude` select templates (glob patterns); the first
+    `ocr_count` documents (of `ocr_types` only, when given) are real scans or
+    photos read by OCR; a `simulate_share` of the others also get a simulated
+    scan reading, kept beside the clean one with `keep_clean` (training
+    augmentation) or replacing it without (an evaluation mix).
+    """
+
+    count: int
+    seed: int
+    include: tuple[str, ...] | None = None
+    exclude: tuple[str, ...] | None = None
+    ocr_count: int = 0
+    ocr_types: frozenset[DocType] | None = None
+    simulate_share: float = 0.5
+    keep_clean: bool = True
+
+
+def evaluation_spec(count: int, seed: int, ocr_count: int) -> SetSpec:
+    """Documents of the held-out templates only, each read once as a citizen would send it."""
+    return SetSpec(
+        count=count, seed=seed, include=HOLDOUT_TEMPLATES, ocr_count=ocr_count, keep_clean=False
+    )
+
+
+@dataclass(frozen=True)
 class _Job:
     index: int
-    seed: int
+    spec: SetSpec
     out_dir: Path
     cache_dir: Path
-    include: tuple[str, ...] | None
-    exclude: tuple[str, ...] | None
     real_ocr: bool
-    simulate_share: float
-    keep_clean: bool
 
 
 # --- OCR noise ---
@@ -336,10 +360,10 @@ def _is_reading_failure(error: Exception) -> bool:
 
 def _job_choice(job: _Job) -> tuple[np.random.Generator, DocType, Template]:
     """The job's random stream, with its type and template already drawn from it."""
-    rng = doc_rng(job.seed, job.index)
-    types = [t for t in DocType if select_templates(t, job.include, job.exclude)]
-    doc_type = types[job.index % len(types)]  # balanced classes
-    templates = select_templates(doc_type, job.include, job.exclude)
+    spec = job.spec
+    rng = doc_rng(spec.seed, job.index)
+    doc_type = _types(spec)[job.index % len(_types(spec))]  # balanced classes
+    templates = select_templates(doc_type, spec.include, spec.exclude)
     return rng, doc_type, templates[int(rng.integers(0, len(templates)))]
 
 
@@ -368,8 +392,8 @@ def _make_samples(job: _Job) -> list[Sample]:
     if job.real_ocr:
         return [Sample(reading, doc_type, template.id, SampleSource.OCR, sha, made)]
     samples = []
-    simulate = rng.random() < job.simulate_share
-    if job.keep_clean or not simulate:
+    simulate = rng.random() < job.spec.simulate_share
+    if job.spec.keep_clean or not simulate:
         samples.append(Sample(reading, doc_type, template.id, SampleSource.TEXT_LAYER, sha, made))
     if simulate:
         noisy = simulate_scan(reading, doc_type, rng)
@@ -377,106 +401,48 @@ def _make_samples(job: _Job) -> list[Sample]:
     return samples
 
 
-def build_samples(
-    out_dir: Path,
-    count: int,
-    *,
-    seed: int,
-    cache_dir: Path,
-    include: Iterable[str] | None = None,
-    exclude: Iterable[str] | None = None,
-    ocr_count: int = 0,
-    simulate_share: float = 0.5,
-    keep_clean: bool = True,
-    workers: int = 2,
-    on_done: Callable[[], None] = lambda: None,
-    ocr_types: Collection[DocType] | None = None,
-) -> list[Sample]:
-    """The samples of `build_sample_set` (documents whose reading failed are skipped)."""
-    built = build_sample_set(
-        out_dir,
-        count,
-        seed=seed,
-        cache_dir=cache_dir,
-        include=include,
-        exclude=exclude,
-        ocr_count=ocr_count,
-        ocr_types=ocr_types,
-        simulate_share=simulate_share,
-        keep_clean=keep_clean,
-        workers=workers,
-        on_done=on_done,
-    )
-    return built.samples
-
-
 def build_sample_set(
+    spec: SetSpec,
     out_dir: Path,
-    count: int,
     *,
-    seed: int,
     cache_dir: Path,
-    include: Iterable[str] | None = None,
-    exclude: Iterable[str] | None = None,
-    ocr_count: int = 0,
-    simulate_share: float = 0.5,
-    keep_clean: bool = True,
     workers: int = 2,
     on_done: Callable[[], None] = lambda: None,
-    ocr_types: Collection[DocType] | None = None,
 ) -> SampleSet:
-    """Generate `count` documents (classes balanced) and read them into labelled samples.
+    """Generate `spec.count` documents (classes balanced) and read them into labelled samples.
 
-    The first `ocr_count` documents (of `ocr_types` only, when given) are real
-    scans or photos read by OCR. With
-    `keep_clean`, a simulated scan is added beside its clean reading (training
-    augmentation); without it, it replaces it (an evaluation mix). Documents
-    whose reading fails or times out are skipped and listed in `failures`.
+    Documents whose reading fails or times out are skipped and listed in `failures`.
     """
     out_dir.mkdir(parents=True, exist_ok=True)
     cache_dir.mkdir(parents=True, exist_ok=True)
-    include_t = tuple(include) if include else None
-    exclude_t = tuple(exclude) if exclude else None
-    real_ocr = _real_ocr_indices(count, ocr_count, ocr_types, include_t, exclude_t)
-    jobs = [
-        _Job(
-            i,
-            seed,
-            out_dir,
-            cache_dir,
-            include_t,
-            exclude_t,
-            i in real_ocr,
-            simulate_share,
-            keep_clean,
-        )
-        for i in range(count)
-    ]
-    # OCR jobs first: they are the slowest, so both workers stay busy to the end.
+    real_ocr = _real_ocr_indices(spec)
+    jobs = [_Job(i, spec, out_dir, cache_dir, i in real_ocr) for i in range(spec.count)]
     built = SampleSet([], [])
     if workers <= 1:
-        results: Iterable[_JobResult] = map(_run_job, jobs)
-        _collect(results, built, on_done)
+        _collect(map(_run_job, jobs), built, on_done)
     else:
         context = multiprocessing.get_context("forkserver")
         with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
             _collect(pool.map(_run_job, jobs, chunksize=1), built, on_done)
     if built.failures:
-        log.warning("doctype samples: %d of %d documents skipped", len(built.failures), count)
+        log.warning("doctype samples: %d of %d documents skipped", len(built.failures), spec.count)
     return built
 
 
-def _real_ocr_indices(
-    count: int,
-    ocr_count: int,
-    ocr_types: Collection[DocType] | None,
-    include: tuple[str, ...] | None,
-    exclude: tuple[str, ...] | None,
-) -> frozenset[int]:
+def _types(spec: SetSpec) -> list[DocType]:
+    """The types with at least one selected template, in DocType order."""
+    return [t for t in DocType if select_templates(t, spec.include, spec.exclude)]
+
+
+def _real_ocr_indices(spec: SetSpec) -> frozenset[int]:
     """The documents to scan or photograph and OCR: the first `ocr_count` of `ocr_types`."""
-    types = [t for t in DocType if select_templates(t, include, exclude)]
-    eligible = [i for i in range(count) if ocr_types is None or types[i % len(types)] in ocr_types]
-    return frozenset(eligible[:ocr_count])
+    types = _types(spec)
+    eligible = [
+        i
+        for i in range(spec.count)
+        if spec.ocr_types is None or types[i % len(types)] in spec.ocr_types
+    ]
+    return frozenset(eligible[: spec.ocr_count])
 
 
 def _collect(results: Iterable[_JobResult], into: SampleSet, on_done: Callable[[], None]) -> None:

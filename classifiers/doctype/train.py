@@ -19,6 +19,8 @@ from classifiers.doctype.dataset import (
     HOLDOUT_TEMPLATES,
     ReadingFailure,
     Sample,
+    SampleSet,
+    SetSpec,
     build_sample_set,
     samples_hash,
 )
@@ -72,6 +74,27 @@ class TrainingPlan:
     holdout: tuple[str, ...] = HOLDOUT_TEMPLATES
     workers: int = 2
     random_state: int = 0
+
+    def training_spec(self) -> SetSpec:
+        """Every template but the held-out ones, with simulated scans beside the clean readings."""
+        return SetSpec(
+            count=self.count,
+            seed=self.seed,
+            exclude=self.holdout,
+            ocr_count=self.ocr_count,
+            ocr_types=self.ocr_types,
+        )
+
+    def validation_spec(self) -> SetSpec:
+        """The held-out templates, each document read once as a citizen would send it."""
+        return SetSpec(
+            count=self.validation_count,
+            seed=self.validation_seed,
+            include=self.holdout,
+            ocr_count=self.validation_ocr_count,
+            ocr_types=self.ocr_types,
+            keep_clean=False,
+        )
 
 
 @dataclass
@@ -136,30 +159,18 @@ def build_sets(
 ) -> tuple[list[Sample], list[Sample], list[ReadingFailure]]:
     """Training documents from the non-held-out templates; validation from the held-out ones;
     and the documents of both skipped because their reading failed."""
-    cache = work_dir / "readings"
-    train = build_sample_set(
-        work_dir / "train",
-        plan.count,
-        seed=plan.seed,
-        cache_dir=cache,
-        exclude=plan.holdout,
-        ocr_count=plan.ocr_count,
-        ocr_types=plan.ocr_types,
-        workers=plan.workers,
-        on_done=progress("Documents d'entraînement", plan.count),
-    )
-    validation = build_sample_set(
-        work_dir / "validation",
-        plan.validation_count,
-        seed=plan.validation_seed,
-        cache_dir=cache,
-        include=plan.holdout,
-        ocr_count=plan.validation_ocr_count,
-        ocr_types=plan.ocr_types,
-        keep_clean=False,
-        workers=plan.workers,
-        on_done=progress("Documents de validation", plan.validation_count),
-    )
+
+    def build(spec: SetSpec, name: str, label: str) -> SampleSet:
+        return build_sample_set(
+            spec,
+            work_dir / name,
+            cache_dir=work_dir / "readings",  # shared: a file read once is never read again
+            workers=plan.workers,
+            on_done=progress(label, spec.count),
+        )
+
+    train = build(plan.training_spec(), "train", "Documents d'entraînement")
+    validation = build(plan.validation_spec(), "validation", "Documents de validation")
     return train.samples, validation.samples, train.failures + validation.failures
 
 

@@ -13,8 +13,8 @@ from classifiers.doctype.classifier import DoctypeModel
 from classifiers.doctype.dataset import (
     HOLDOUT_TEMPLATES,
     Sample,
+    SetSpec,
     build_sample_set,
-    build_samples,
     ocr_debris,
     ocr_noise,
     simulate_scan,
@@ -76,15 +76,8 @@ def tiny(tmp_path_factory: pytest.TempPathFactory) -> TrainingResult:
 def fresh_samples(tmp_path_factory: pytest.TempPathFactory) -> list[Sample]:
     """Born-digital documents of the training templates, seeds never used in training."""
     work = tmp_path_factory.mktemp("fresh")
-    return build_samples(
-        work / "docs",
-        13,
-        seed=99,
-        cache_dir=work / "readings",
-        exclude=HOLDOUT_TEMPLATES,
-        simulate_share=0.0,
-        workers=2,
-    )
+    spec = SetSpec(count=13, seed=99, exclude=HOLDOUT_TEMPLATES, simulate_share=0.0)
+    return build_sample_set(spec, work / "docs", cache_dir=work / "readings", workers=2).samples
 
 
 def test_holdout_has_one_existing_template_per_type() -> None:
@@ -324,15 +317,14 @@ def test_a_failed_reading_is_skipped_and_counted(
         return real_read(path, cache_dir)
 
     monkeypatch.setattr(dataset_module, "read_generated", truncate_second_then_read)
-    built = build_sample_set(
-        tmp_path / "docs",
-        4,
+    spec = SetSpec(
+        count=4,
         seed=5,
-        cache_dir=tmp_path / "readings",
         include=("bank_details.*", "company_extract.*", "identity_card.*", "tax_notice.*"),
         simulate_share=0.0,
-        workers=1,  # in-process, so the truncation above applies
     )
+    # In-process (one worker), so the truncation above applies.
+    built = build_sample_set(spec, tmp_path / "docs", cache_dir=tmp_path / "readings", workers=1)
     assert [f.index for f in built.failures] == [1]
     failure = built.failures[0]
     assert failure.reason == "CORRUPT_FILE"
@@ -372,10 +364,13 @@ def test_debris_simulation_keeps_fragments_only() -> None:
 
 
 def test_real_ocr_goes_to_the_requested_types_only() -> None:
+    cards = frozenset({DocType.PASSPORT, DocType.IDENTITY_CARD})
     chosen = dataset_module._real_ocr_indices(
-        52, 6, frozenset({DocType.PASSPORT, DocType.IDENTITY_CARD}), None, None
+        SetSpec(count=52, seed=0, ocr_count=6, ocr_types=cards)
     )
     types = [t for t in DocType]
     assert len(chosen) == 6
     assert {types[i % len(types)] for i in chosen} == {DocType.PASSPORT, DocType.IDENTITY_CARD}
-    assert dataset_module._real_ocr_indices(10, 3, None, None, None) == frozenset({0, 1, 2})
+    assert dataset_module._real_ocr_indices(SetSpec(count=10, seed=0, ocr_count=3)) == frozenset(
+        {0, 1, 2}
+    )
