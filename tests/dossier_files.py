@@ -9,6 +9,13 @@ import numpy as np
 from fixtures.scan import ScanStyle, degrade
 from fixtures.textpages import text_page_image, write_text_pdf
 
+# The applicant of the test dossiers, as the documents below name her.
+APPLICANT = {
+    "first_name": "Hélène",
+    "last_name": "Dupré-Léger",
+    "birth_date": "2007-02-11",
+    "address": {"line": "12 rue des Écoles", "postcode": "21000", "city": "Dijon"},
+}
 BORN_DIGITAL_TEXT = (
     "Attestation de scolarité\n"
     "Le proviseur du lycée Victor-Hugo certifie que Hélène Dupré-Léger\n"

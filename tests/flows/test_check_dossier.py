@@ -10,14 +10,7 @@ from flows.check_dossier import check_dossier
 from pipeline import db, keys
 from pipeline.dossiers import store_dossier
 from tests.conftest import require_tool
-from tests.dossier_files import write_small_dossier
-
-APPLICANT = {
-    "first_name": "Hélène",
-    "last_name": "Dupré-Léger",
-    "birth_date": "2007-04-02",
-    "address": {"line": "12 rue des Écoles", "postcode": "21000", "city": "Dijon"},
-}
+from tests.dossier_files import APPLICANT, write_small_dossier
 
 
 @pytest.fixture(scope="module")

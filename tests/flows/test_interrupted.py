@@ -24,15 +24,10 @@ from flows.check_dossier import check_dossier
 from pipeline import db, keys
 from pipeline.dossiers import store_dossier
 from tests.conftest import require_tool
+from tests.dossier_files import APPLICANT
 
 PAGES = 4
 KILL_TIMEOUT_S = 120.0
-APPLICANT = {
-    "first_name": "Hélène",
-    "last_name": "Dupré-Léger",
-    "birth_date": "2007-02-11",
-    "address": {"line": "12 rue des Écoles", "postcode": "21000", "city": "Dijon"},
-}
 _VOLATILE = frozenset({"seconds", "generated_at", "cached"})
 
 

@@ -22,17 +22,11 @@ from ops import stack
 from pipeline import db, incoming, keys
 from pipeline.storage import S3Store
 from tests.conftest import require_tool
-from tests.dossier_files import write_small_dossier
+from tests.dossier_files import APPLICANT, write_small_dossier
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(480)]
 
 RESULT_TIMEOUT_S = 240.0
-APPLICANT = {
-    "first_name": "Hélène",
-    "last_name": "Dupré-Léger",
-    "birth_date": "2007-02-11",
-    "address": {"line": "12 rue des Écoles", "postcode": "21000", "city": "Dijon"},
-}
 
 
 def _require_postgres() -> None:
