@@ -132,6 +132,18 @@ def _length_variants(line: str, length: int) -> list[str]:
     return list(dict.fromkeys(variants))
 
 
+def _first_line_variants(line: str, fmt: MrzFormat, index: int, length: int) -> list[str]:
+    """Length variants of a line, and for a passport's first line also with the filler
+    after its one-letter document code restored ("PFRADUPONT" for "P<FRADUPONT"):
+    OCR often drops it. No check digit covers that line; `_score` prefers the
+    variant whose issuing state is the holder's nationality when all else is equal.
+    """
+    variants = _length_variants(line, length)
+    if index == 0 and fmt in (MrzFormat.TD2, MrzFormat.TD3) and line[1:2] not in ("<", ""):
+        variants += _length_variants(line[0] + "<" + line[1:], length)
+    return list(dict.fromkeys(variants))
+
+
 def _fix_fillers_read_as_k(line: str, mask: str) -> str:
     """In letter fields, a 'K' that only touches fillers (or the line end) is a misread '<'."""
     chars = list(line)
@@ -169,9 +181,9 @@ def _apply_mask(line: str, mask: str) -> str:
 def repair_lines(lines: list[str], fmt: MrzFormat) -> list[list[str]]:
     """Candidate repairs of OCR'd lines of a known format, one list of lines per candidate."""
     per_line = []
-    for line, mask in zip(lines, _MASKS[fmt], strict=True):
+    for index, (line, mask) in enumerate(zip(lines, _MASKS[fmt], strict=True)):
         variants: list[str] = []
-        for fitted in _length_variants(clean_line(line), len(mask)):
+        for fitted in _first_line_variants(clean_line(line), fmt, index, len(mask)):
             repaired = _apply_mask(_fix_fillers_read_as_k(fitted, mask), mask)
             # A lone character inside a filler run is usually a misread '<'; offered
             # as an alternative only, so that check digits decide.
@@ -184,6 +196,107 @@ def repair_lines(lines: list[str], fmt: MrzFormat) -> list[list[str]]:
 # Characters OCR confuses inside alphanumeric fields (document numbers), both ways.
 _AMBIGUOUS = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8",
               "2": "Z", "Z": "2", "6": "G", "G": "6"}  # fmt: skip
+# Look-alikes by what a position may hold (ICAO character classes): in digit
+# fields, the digits blurred photos merge (0/8/6, 3/8, 5/6, 1/7); in fields that
+# mix letters and digits (document numbers), the classic letter/digit pairs only.
+_DIGIT_LOOKALIKES = {"0": "86", "8": "063", "6": "085", "3": "8", "5": "6", "1": "7", "7": "1"}
+_CROSS_LOOKALIKES = {"0": "O", "O": "0", "D": "0", "Q": "0", "1": "I", "I": "1", "5": "S",
+                     "S": "5", "8": "B", "B": "8", "2": "Z", "Z": "2", "6": "G",
+                     "G": "6"}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class _CheckedField:
+    """A field of one line, the position of its check digit in that line, and whether
+    the composite check weighs the field differently (see `field_corrections`)."""
+
+    line: int
+    start: int
+    end: int
+    check: int
+    composite_independent: bool
+
+
+_CHECKED: dict[MrzFormat, tuple[_CheckedField, ...]] = {
+    MrzFormat.TD1: (_CheckedField(0, 5, 14, 14, False), _CheckedField(1, 0, 6, 6, True),
+                    _CheckedField(1, 8, 14, 14, True)),
+    MrzFormat.TD2: (_CheckedField(1, 0, 9, 9, False), _CheckedField(1, 13, 19, 19, True),
+                    _CheckedField(1, 21, 27, 27, True)),
+    MrzFormat.TD3: (_CheckedField(1, 0, 9, 9, False), _CheckedField(1, 13, 19, 19, True),
+                    _CheckedField(1, 21, 27, 27, True)),
+    MrzFormat.FR_CNI_OLD: (_CheckedField(1, 0, 12, 12, False),
+                           _CheckedField(1, 27, 33, 33, False)),
+}  # fmt: skip
+_MAX_CORRECTED = 64
+# Evidence confidence of values from a look-alike-corrected MRZ (under the 0.8
+# that makes a failed rule a refusal rather than a doubt).
+CORRECTED_CONFIDENCE = 0.75  # corrected line sets parsed per repaired candidate at most
+
+
+def field_corrections(
+    field: str, digit: str, mask: str, *, composite_independent: bool
+) -> list[str]:
+    """Look-alike variants of a failed field that its check digit (read, never changed) accepts.
+
+    The fewest changes win, and only where each position's character class
+    allows them (`mask`: A letters, N digits, X either):
+    - fields mixing letters and digits (document numbers): up to two classic
+      letter/digit swaps (0/O, 1/I, 5/S, 8/B, 2/Z, 6/G);
+    - digit fields (dates): one digit look-alike, and only when the composite
+      check weighs the field with other weights (`composite_independent`): a
+      check digit alone accepts one wrong digit in ten, the composite then
+      rejects nine in ten of those. Where the field sits at a multiple of three
+      in the composite, any change its own check accepts the composite accepts too.
+    Empty when the field passes or nothing passes.
+    """
+    if _check_passes(field, digit) or not digit.isdigit():
+        return []
+    digits_only = set(mask) == {"N"}
+    if digits_only and not composite_independent:
+        return []
+    table = _DIGIT_LOOKALIKES if digits_only else _CROSS_LOOKALIKES
+    # Only positions of kind X take a letter for a digit or back; N and A positions
+    # were already brought to their class by `_apply_mask`.
+    kind = "N" if digits_only else "X"
+    positions = [(i, table[c]) for i, c in enumerate(field) if c in table and mask[i] == kind]
+    for changes in range(1, (1 if digits_only else 2) + 1):
+        passing = []
+        for chosen in itertools.combinations(positions, changes):
+            for replacement in itertools.product(*(alts for _, alts in chosen)):
+                chars = list(field)
+                for (i, _), char in zip(chosen, replacement, strict=True):
+                    chars[i] = char
+                variant = "".join(chars)
+                if _check_passes(variant, digit):
+                    passing.append(variant)
+        if passing:
+            return list(dict.fromkeys(passing))
+    return []
+
+
+def corrected_lines(lines: list[str], fmt: MrzFormat) -> list[tuple[list[str], int]]:
+    """Line sets with failed checked fields replaced by their look-alike corrections,
+    with the number of fields changed; the lines as read come first (0 changes)."""
+    per_field: list[list[tuple[_CheckedField, str | None]]] = []
+    for spec in _CHECKED[fmt]:
+        line = lines[spec.line]
+        mask = _MASKS[fmt][spec.line][spec.start : spec.end]
+        fixes = field_corrections(
+            line[spec.start : spec.end],
+            line[spec.check],
+            mask,
+            composite_independent=spec.composite_independent,
+        )
+        per_field.append([(spec, None)] + [(spec, fix) for fix in fixes])
+    results: list[tuple[list[str], int]] = []
+    for combo in itertools.islice(itertools.product(*per_field), _MAX_CORRECTED):
+        fixed = list(lines)
+        for spec, value in combo:
+            if value is not None:
+                row = fixed[spec.line]
+                fixed[spec.line] = row[: spec.start] + value + row[spec.end :]
+        results.append((fixed, sum(value is not None for _, value in combo)))
+    return results
 
 
 def disambiguate(field: str, digit: str, *, max_changes: int = 2) -> str:
@@ -234,6 +347,10 @@ class MrzReading(BaseModel):
     issue_date: str | None = None  # ISO, first day of the month (old French card only)
     optional_data: str = ""
     checks: dict[str, bool] = Field(default_factory=dict)
+    # Checked fields whose look-alike characters were corrected (in the values; `lines`
+    # stay as read, after the character-class repair) so that their own
+    # check digit and the composite one pass (see `field_corrections`).
+    corrections: int = 0
 
     @property
     def dates_valid(self) -> bool:
@@ -249,8 +366,11 @@ class MrzReading(BaseModel):
         return [name for name, passed in self.checks.items() if not passed]
 
     def to_fields(self, *, page: int | None = None, box: Box | None = None) -> list[ExtractedField]:
-        """Fields with MRZ evidence; confidence 1.0 only when every check digit passes."""
-        confidence = 1.0 if self.valid else 0.5
+        """Fields with MRZ evidence; confidence 1.0 only when every check digit passes on
+        the characters as read. Look-alike corrections (`corrections`) pass the checks
+        but may, about once in a hundred, pass them by chance: their values stay
+        below the strong-evidence line until the printed text confirms them."""
+        confidence = (CORRECTED_CONFIDENCE if self.corrections else 1.0) if self.valid else 0.5
         raw = "\n".join(self.lines)
         values: list[tuple[FieldName, str | None]] = [
             (FieldName.MRZ, raw),
@@ -351,9 +471,6 @@ def _document_number_td1(line1: str) -> tuple[str, str, str]:
 
 def _parse_td1(lines: list[str], as_of: date) -> MrzReading:
     line1, line2, line3 = lines
-    if line1[14] != "<":
-        line1 = line1[:5] + disambiguate(line1[5:14], line1[14]) + line1[14:]
-        lines = [line1, line2, line3]
     number, number_check, optional1 = _document_number_td1(line1)
     surname, given = _names(line3)
     composite = line1[5:30] + line2[0:7] + line2[8:15] + line2[18:29]
@@ -381,8 +498,6 @@ def _parse_td1(lines: list[str], as_of: date) -> MrzReading:
 
 def _parse_td2_td3(lines: list[str], as_of: date, fmt: MrzFormat) -> MrzReading:
     line1, line2 = lines
-    line2 = disambiguate(line2[0:9], line2[9]) + line2[9:]
-    lines = [line1, line2]
     surname, given = _names(line1[5:])
     optional_end = 35 if fmt is MrzFormat.TD2 else 42
     checks = {
@@ -491,13 +606,43 @@ def parse_mrz(lines: list[str], *, as_of: date) -> MrzReading:
     if fmt is MrzFormat.TD2 and cleaned[0].startswith("IDFRA"):
         formats.insert(0, MrzFormat.FR_CNI_OLD)
     readings = [
-        _parse_as(candidate, f, as_of) for f in formats for candidate in repair_lines(cleaned, f)
+        reading
+        for f in formats
+        for candidate in repair_lines(cleaned, f)
+        for reading in _corrected_readings(candidate, f, as_of)
     ]
     return max(readings, key=_score)
 
 
-def _score(reading: MrzReading) -> tuple[bool, int]:
-    return reading.valid, sum(reading.checks.values())
+def _corrected_readings(lines: list[str], fmt: MrzFormat, as_of: date) -> list[MrzReading]:
+    """The lines parsed as read, and the one look-alike correction that makes them valid.
+
+    Corrections count only when every check then passes (the composite one covers
+    the corrected fields a second time) and one correction with the fewest changed
+    fields stands alone: two different valid corrections mean the check digits
+    cannot tell which one was printed, and the lines stay as read.
+    """
+    as_read = _parse_as(lines, fmt, as_of)
+    if as_read.valid:
+        return [as_read]
+    valid: dict[int, list[MrzReading]] = {}
+    for fixed, changes in corrected_lines(lines, fmt)[1:]:
+        reading = _parse_as(fixed, fmt, as_of)
+        if reading.valid:
+            valid.setdefault(changes, []).append(reading)
+    if not valid:
+        return [as_read]
+    fewest = valid[min(valid)]
+    if len({tuple(r.lines) for r in fewest}) > 1:
+        return [as_read]
+    # `lines` stay as read: whoever parses them again (the page signals keep them)
+    # makes the same correction and knows it was one.
+    return [as_read, fewest[0].model_copy(update={"corrections": min(valid), "lines": lines})]
+
+
+def _score(reading: MrzReading) -> tuple[bool, int, int, bool]:
+    home = reading.issuing_country == reading.nationality
+    return reading.valid, sum(reading.checks.values()), -reading.corrections, home
 
 
 def _parse_as(lines: list[str], fmt: MrzFormat, as_of: date) -> MrzReading:

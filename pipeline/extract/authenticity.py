@@ -112,6 +112,10 @@ def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: Pa
         ):
             confirmed = printed.evidence.model_copy(update={"confidence": 1.0})
             fields[found.name] = printed.model_copy(update={"evidence": confirmed})
+        elif mrz.corrections and printed.value == found.value:
+            # A corrected MRZ value the printed text also shows: two independent reads agree.
+            confirmed = found.evidence.model_copy(update={"confidence": 1.0})
+            fields[found.name] = found.model_copy(update={"evidence": confirmed})
         else:
             fields[found.name] = found
 

@@ -1,0 +1,120 @@
+"""MRZ look-alike corrections: check digits decide, and only where they can."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fixtures.mrz_compose import compose_fr_cni_old, compose_td1, compose_td3
+from pipeline.extract.authenticity import apply_mrz
+from pipeline.fields import Evidence, ExtractedField, FieldName
+from pipeline.mrz import CORRECTED_CONFIDENCE, field_corrections, find_mrz, parse_mrz
+from pipeline.types import PageReading, Quality, TextSource
+
+AS_OF = date(2026, 11, 1)
+HOLDER = {
+    "surname": "LE BIHAN",
+    "given_names": "GAELLE VIRGINIE",
+    "sex": "F",
+    "birth_date": date(1970, 5, 8),
+    "expiry_date": date(2027, 10, 16),
+}
+
+
+def _td1(number: str = "00PRJ52CZ") -> list[str]:
+    return compose_td1(document_number=number, nationality="MAR", **HOLDER)
+
+
+def _swap(line: str, position: int, char: str) -> str:
+    return line[:position] + char + line[position + 1 :]
+
+
+def test_expiry_digit_misread_is_corrected_by_both_check_digits() -> None:
+    lines = _td1()
+    assert lines[1][8:14] == "271016"
+    noisy = [lines[0], _swap(lines[1], 11, "6"), lines[2]]  # 271016 read 271616
+    reading = parse_mrz(noisy, as_of=AS_OF)
+    assert reading.valid
+    assert reading.corrections == 1
+    assert reading.expiry_date == "2027-10-16"
+    assert reading.lines == noisy  # the lines as read: parsing them again corrects again
+    again = find_mrz("\n".join(reading.lines), as_of=AS_OF)
+    assert again is not None and again.corrections == 1
+    fields = {f.name: f for f in reading.to_fields(page=1)}
+    assert fields[FieldName.EXPIRY_DATE].evidence.confidence == CORRECTED_CONFIDENCE
+
+
+def test_digit_that_is_no_look_alike_is_not_corrected() -> None:
+    lines = _td1()
+    noisy = [lines[0], _swap(lines[1], 10, "4"), lines[2]]  # 1 read 4: not a look-alike
+    reading = parse_mrz(noisy, as_of=AS_OF)
+    assert not reading.valid
+    assert "expiry_date" in reading.failed_checks
+
+
+def test_document_number_letter_digit_swap_is_corrected() -> None:
+    lines = compose_td3(document_number="21AB12345", **HOLDER)
+    noisy = [lines[0], "21AB1Z" + lines[1][6:]]  # 2 read Z
+    reading = parse_mrz(noisy, as_of=AS_OF)
+    assert reading.valid
+    assert reading.document_number == "21AB12345"
+
+
+def test_two_passing_corrections_leave_the_number_as_read() -> None:
+    # 5VAVRBZEY and SVAVRB2EY both match check digit 8, and the composite check
+    # weighs the number like its own check digit: nothing can tell them apart.
+    assert set(field_corrections("SVAVRBZEY", "8", "X" * 9, composite_independent=False)) == {
+        "5VAVRBZEY",
+        "SVAVRB2EY",
+    }
+    lines = compose_td1(document_number="5VAVRBZEY", **HOLDER)
+    reading = parse_mrz(["IDFRAS" + lines[0][6:], lines[1], lines[2]], as_of=AS_OF)
+    assert not reading.valid
+    assert reading.document_number == "SVAVRBZEY"
+
+
+def test_old_card_birth_date_is_never_corrected() -> None:
+    # Its composite weighs the birth date like its own check digit: no second opinion.
+    lines = compose_fr_cni_old(
+        document_number="080575004242",
+        office="750123",
+        surname="MOREAU",
+        given_names="LUC ANDRE",
+        birth_date=date(1975, 6, 8),
+        sex="M",
+    )
+    assert lines[1][27:33] == "750608"
+    reading = parse_mrz([lines[0], _swap(lines[1], 32, "6")], as_of=AS_OF)
+    assert not reading.valid
+
+
+def test_passport_filler_after_document_code_restored() -> None:
+    line1, line2 = compose_td3(document_number="21AB12345", **HOLDER)
+    reading = parse_mrz([line1.replace("P<", "P", 1), line2], as_of=AS_OF)
+    assert (reading.issuing_country, reading.surname) == ("FRA", "LE BIHAN")
+    assert reading.given_names == "GAELLE VIRGINIE"
+
+
+def _page() -> PageReading:
+    quality = Quality(blur=50.0, dpi=300.0, contrast=0.8, blank=False)
+    return PageReading(
+        n=1, text_source=TextSource.OCR, text="", confidence=0.9, quality=quality,
+        width_px=1000, height_px=700, seconds=0.1,
+    )  # fmt: skip
+
+
+def _printed(name: FieldName, value: str) -> ExtractedField:
+    evidence = Evidence(page=1, source=TextSource.OCR, confidence=0.6)
+    return ExtractedField(name=name, value=value, evidence=evidence)
+
+
+def test_printed_value_confirms_a_corrected_mrz_value() -> None:
+    lines = _td1()
+    reading = parse_mrz([lines[0], _swap(lines[1], 11, "6"), lines[2]], as_of=AS_OF)
+    fields = {
+        FieldName.EXPIRY_DATE: _printed(FieldName.EXPIRY_DATE, "2027-10-16"),
+        FieldName.BIRTH_DATE: _printed(FieldName.BIRTH_DATE, "1970-05-09"),  # misread
+    }
+    apply_mrz(fields, reading, _page())
+    assert fields[FieldName.EXPIRY_DATE].evidence.confidence == 1.0
+    assert fields[FieldName.BIRTH_DATE].value == "1970-05-08"
+    assert fields[FieldName.BIRTH_DATE].evidence.confidence == CORRECTED_CONFIDENCE
