@@ -18,7 +18,7 @@ from pydantic import BaseModel
 from flows import runtime
 from pipeline import fanout, keys, report, state
 from pipeline.dossiers import load_manifest
-from pipeline.piece import ReadOptions, read_piece
+from pipeline.piece import ReadOptions, read_cached_piece, read_piece
 from pipeline.types import PieceReading
 
 
@@ -47,6 +47,13 @@ def _original(dossier_id: str, sha256: str) -> Iterator[Path]:
         yield local
 
 
+class PiecePlan(BaseModel):
+    """Pages of one piece still to read in batches, and the batch the planning step read itself."""
+
+    batches: list[list[int]]
+    done: fanout.BatchDone | None = None
+
+
 @task(
     name="plan-piece",
     retries=2,
@@ -54,11 +61,31 @@ def _original(dossier_id: str, sha256: str) -> Iterator[Path]:
     retry_condition_fn=runtime.retry_on_storage_error,
     task_run_name="plan-piece-{sha256:.12}",
 )
-def plan_piece_task(dossier_id: str, sha256: str) -> list[list[int]]:
-    """Batches of the pages still to read (none when all are cached or the file is refused)."""
+def plan_piece_task(dossier_id: str, sha256: str) -> PiecePlan:
+    """Batches of the pages still to read (none when all are cached or the file is refused).
+
+    A content seen for the first time is fetched once, and its intake and first
+    batch of pages run in one isolated child: most pieces have a page or two,
+    so they need no other read task.
+    """
+    options, cache = _read_options(), runtime.store()
+    size = runtime.settings().page_batch_size
+    todo = fanout.cached_pages_to_read(options, cache=cache, sha256=sha256)
+    if todo is not None:
+        return PiecePlan(batches=fanout.page_batches(todo, size))
+    first = list(range(1, size + 1))
     with _original(dossier_id, sha256) as local:
-        todo = fanout.pages_to_read(local, _read_options(), cache=runtime.store(), sha256=sha256)
-    return fanout.page_batches(todo, runtime.settings().page_batch_size)
+        reading = read_piece(local, options, cache=cache, sha256=sha256, pages=first)
+    if reading.error is not None:
+        # Refused: the assembly step reads it again and records the refusal.
+        return PiecePlan(batches=[])
+    rest = fanout.cached_pages_to_read(options, cache=cache, sha256=sha256) or []
+    done = fanout.BatchDone(
+        sha256=sha256,
+        pages=[page.n for page in reading.pages if not page.cached],
+        worker=fanout.worker_identity(),
+    )
+    return PiecePlan(batches=fanout.page_batches(rest, size), done=done)
 
 
 @task(
@@ -83,9 +110,12 @@ def read_pages_task(dossier_id: str, sha256: str, pages: list[int]) -> fanout.Ba
     task_run_name="assemble-piece-{sha256:.12}",
 )
 def assemble_piece_task(dossier_id: str, sha256: str, fresh_pages: list[int]) -> str:
-    """One reading per piece from the page cache (any page missing is read now); its key."""
-    with _original(dossier_id, sha256) as local:
-        reading = read_piece(local, _read_options(), cache=runtime.store(), sha256=sha256)
+    """One reading per piece from the caches (the original is fetched only if a page is missing)."""
+    options, cache = _read_options(), runtime.store()
+    reading = read_cached_piece(options, cache=cache, sha256=sha256)
+    if reading is None:
+        with _original(dossier_id, sha256) as local:
+            reading = read_piece(local, options, cache=cache, sha256=sha256)
     # Pages read by this run's batches came through the cache but are not reused results.
     fresh = set(fresh_pages)
     pages = [
@@ -94,25 +124,25 @@ def assemble_piece_task(dossier_id: str, sha256: str, fresh_pages: list[int]) ->
     ]
     reading = reading.model_copy(update={"pages": pages})
     key = keys.reading_key(dossier_id, sha256)
-    runtime.store().put_json(key, reading.model_dump(mode="json"))
+    cache.put_json(key, reading.model_dump(mode="json"))
     return key
 
 
 def read_phase(dossier_id: str) -> ReadPhase:
     """Fan the dossier's pages out in batches, then reassemble one reading per piece.
 
-    Runs inside a flow; the flow's task runner (threads or Dask) spreads the batches.
+    Runs inside a flow; the flow's task runner (threads or Dask) spreads the
+    plans and the batches.
     """
     manifest = load_manifest(runtime.store(), dossier_id)
     unique = list(dict.fromkeys(entry.sha256 for entry in manifest.files))
-    plans = plan_piece_task.map(unmapped(dossier_id), unique)
-    work = [
-        (sha, batch) for sha, plan in zip(unique, plans, strict=True) for batch in plan.result()
-    ]
+    plans = [future.result() for future in plan_piece_task.map(unmapped(dossier_id), unique)]
+    work = [(sha, batch) for sha, plan in zip(unique, plans, strict=True) for batch in plan.batches]
     reads = read_pages_task.map(
         unmapped(dossier_id), [sha for sha, _ in work], [batch for _, batch in work]
     )
-    done = [future.result() for future in reads]
+    done = [plan.done for plan in plans if plan.done is not None]
+    done += [future.result() for future in reads]
     fresh = {
         sha: [n for batch in done if batch.sha256 == sha for n in batch.pages] for sha in unique
     }

@@ -45,17 +45,35 @@ def pages_to_read(
     """Pages of the file that the page cache does not hold yet; none for a refused file.
 
     A file that intake refuses has nothing to fan out: the reassembly step
-    reads it again and records the refusal as the piece's error.
+    reads it again and records the refusal as the piece's error. An accepted
+    file's intake report is cached, so later steps do not inspect it again.
     """
-    try:
-        report = isolation.run_isolated(
-            intake.inspect_file,
-            path,
-            options.limits,
-            timeout_s=options.limits.parse_timeout_s,
-            memory_mb=options.limits.parse_memory_mb,
-        )
-    except PieceError:
-        return []
+    report = page_cache.load_intake(cache, sha256, options.limits)
+    if report is None:
+        try:
+            report = isolation.run_isolated(
+                intake.inspect_file,
+                path,
+                options.limits,
+                timeout_s=options.limits.parse_timeout_s,
+                memory_mb=options.limits.parse_memory_mb,
+            )
+        except PieceError:
+            return []
+        page_cache.save_intake(cache, sha256, options.limits, report)
+    return uncached_pages(report.page_count, cache=cache, sha256=sha256)
+
+
+def cached_pages_to_read(
+    options: ReadOptions, *, cache: ObjectStore, sha256: str
+) -> list[int] | None:
+    """Like `pages_to_read` from the caches alone; None when the intake report is not cached."""
+    report = page_cache.load_intake(cache, sha256, options.limits)
+    if report is None:
+        return None
+    return uncached_pages(report.page_count, cache=cache, sha256=sha256)
+
+
+def uncached_pages(page_count: int, *, cache: ObjectStore, sha256: str) -> list[int]:
     cached = page_cache.load_cached_pages(cache, sha256, engine_version())
-    return [n for n in range(1, report.page_count + 1) if n not in cached]
+    return [n for n in range(1, page_count + 1) if n not in cached]

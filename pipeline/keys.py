@@ -57,3 +57,8 @@ def page_cache_key(sha256: str, page_no: int) -> str:
     if page_no < 1:
         raise ValueError("page numbers are 1-based")
     return page_cache_prefix(sha256) + f"{page_no}.json"
+
+
+def intake_cache_key(sha256: str) -> str:
+    """Intake report of one file content, beside its page cache (read once per content)."""
+    return f"cache/intake/{_checked_sha(sha256)}.json"

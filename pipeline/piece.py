@@ -55,6 +55,15 @@ def read_piece(
         for n, page in cached.items()
         if wanted is None or n in wanted
     }
+    known = page_cache.load_intake(cache, sha256, options.limits) if cache else None
+    if known is not None and _all_cached(known, wanted, cached):
+        # Nothing left to parse: no child, and the caller need not even fetch the file.
+        return PieceReading(
+            sha256=sha256,
+            intake=known,
+            pages=sorted(cached.values(), key=lambda page: page.n),
+            seconds=time.perf_counter() - started,
+        )
     try:
         report, fresh = isolation.run_isolated(
             _read_untrusted,
@@ -62,6 +71,7 @@ def read_piece(
             options,
             frozenset(cached),
             wanted,
+            known,
             timeout_s=options.limits.parse_timeout_s,
             memory_mb=options.limits.parse_memory_mb,
         )
@@ -73,6 +83,8 @@ def read_piece(
             seconds=time.perf_counter() - started,
         )
     if cache:
+        if known is None:
+            page_cache.save_intake(cache, sha256, options.limits, report)
         for page in fresh:
             page_cache.save_page(cache, sha256, version, page)
     readings = sorted([*cached.values(), *fresh], key=lambda page: page.n)
@@ -81,14 +93,48 @@ def read_piece(
     )
 
 
+def read_cached_piece(
+    options: ReadOptions, *, cache: ObjectStore, sha256: str
+) -> PieceReading | None:
+    """The whole reading of a content from the caches alone, or None if anything is missing.
+
+    Lets a caller skip fetching the original when an earlier step read every page.
+    """
+    started = time.perf_counter()
+    known = page_cache.load_intake(cache, sha256, options.limits)
+    if known is None:
+        return None
+    cached = page_cache.load_cached_pages(cache, sha256, engine_version())
+    if not _all_cached(known, None, cached):
+        return None
+    return PieceReading(
+        sha256=sha256,
+        intake=known,
+        pages=[cached[n].model_copy(update={"cached": True}) for n in sorted(cached)],
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _all_cached(
+    report: IntakeReport, wanted: frozenset[int] | None, cached: dict[int, PageReading]
+) -> bool:
+    every = frozenset(range(1, report.page_count + 1))
+    return (every if wanted is None else wanted & every) <= cached.keys()
+
+
 def _read_untrusted(
     path: Path,
     options: ReadOptions,
     skip_pages: frozenset[int],
     wanted: frozenset[int] | None = None,
+    known: IntakeReport | None = None,
 ) -> tuple[IntakeReport, list[PageReading]]:
-    """Runs in the isolated child: everything that parses the file's bytes."""
-    report = intake.inspect_file(path, options.limits)
+    """Runs in the isolated child: everything that parses the file's bytes.
+
+    `known` is this content's intake report under the same limits, from the
+    cache: the checks already passed once, so they are not repeated.
+    """
+    report = known or intake.inspect_file(path, options.limits)
     if wanted is not None:
         # The page count is only known once intake has parsed the file.
         others = {n for n in range(1, report.page_count + 1) if n not in wanted}
