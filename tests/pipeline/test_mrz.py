@@ -4,13 +4,18 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
-from typing import TypedDict
 
 import numpy as np
 import pytest
 from PIL import Image, ImageDraw, ImageFont
 
-from fixtures.mrz_compose import compose_fr_cni_old, compose_td1, compose_td2, compose_td3
+from fixtures.mrz_compose import (
+    MrzHolder,
+    compose_fr_cni_old,
+    compose_td1,
+    compose_td2,
+    compose_td3,
+)
 from pipeline.fields import FieldName
 from pipeline.mrz import (
     MrzFormat,
@@ -26,11 +31,7 @@ from tests.conftest import require_tool
 AS_OF = date(2025, 6, 1)
 
 
-class Holder(TypedDict):
-    surname: str
-    given_names: str
-    sex: str
-    birth_date: date
+class Holder(MrzHolder):
     expiry_date: date
 
 
