@@ -91,6 +91,15 @@ def _estimated(mrz: MrzReading, name: FieldName) -> bool:
     return mrz.format is MrzFormat.FR_CNI_OLD and name in _ESTIMATED
 
 
+def _is_birth_name(
+    fields: dict[FieldName, ExtractedField], surname: ExtractedField, mrz: MrzReading
+) -> bool:
+    """Whether the MRZ surname is the printed birth name, beside another (usage) last name."""
+    birth = fields.get(FieldName.BIRTH_NAME)
+    cut = _name_zone_full(mrz, FieldName.LAST_NAME)
+    return birth is not None and _same_name(birth.value, surname.value, cut=cut)
+
+
 def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: PageReading) -> None:
     """Merge MRZ values into `fields`: they win only when every check digit passes."""
     for found in mrz.to_fields(page=page.n, box=mrz_box(page)):
@@ -107,6 +116,12 @@ def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: Pa
             fields[found.name] = found
         elif found.name in _PRINTED_FIRST or _estimated(mrz, found.name):
             continue
+        elif found.name is FieldName.LAST_NAME and _is_birth_name(fields, found, mrz):
+            # "MARTIN ép. DUMAS": the MRZ carries the birth name, the printed usage
+            # name is the one the holder goes by; the MRZ confirms the birth name.
+            birth = fields[FieldName.BIRTH_NAME]
+            confirmed = birth.evidence.model_copy(update={"confidence": 1.0})
+            fields[FieldName.BIRTH_NAME] = birth.model_copy(update={"evidence": confirmed})
         elif found.name in _NAME_FIELDS and _same_name(
             printed.value, found.value, cut=_name_zone_full(mrz, found.name)
         ):

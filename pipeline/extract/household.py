@@ -11,6 +11,7 @@ from pipeline.extract.people import (
     clean_name,
     people_after_civility,
     split_full_name,
+    split_postal_name,
     strip_civility,
 )
 from pipeline.extract.text import (
@@ -58,7 +59,14 @@ def person_fields(doc: DocText) -> list[ExtractedField]:
             fields.append(make_field(FieldName.LAST_NAME, last, Hit(other.line, last)))
             fields.append(make_field(FieldName.FIRST_NAMES, first, Hit(other.line, first)))
             break
-    fields.extend(address_fields(doc, hit.line))
+    address = address_fields(doc, hit.line)
+    postal = split_postal_name(hit.raw)
+    in_address_block = any(f.name is FieldName.POSTCODE for f in address)
+    if len(fields) == 1 and postal and in_address_block:
+        last, first = postal
+        fields.append(make_field(FieldName.LAST_NAME, last, Hit(hit.line, last)))
+        fields.append(make_field(FieldName.FIRST_NAMES, first, Hit(hit.line, first)))
+    fields.extend(address)
     return fields
 
 

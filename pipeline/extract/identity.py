@@ -13,6 +13,8 @@ LAST_NAME = label_pattern(
     r"nom(?!\s+de\s+naissance)(?: de famille| d'usage)?(?:\s*/\s*surname)?", r"surname"
 )
 BIRTH_NAME = label_pattern(r"nom de naissance")
+USAGE_NAME = label_pattern(r"nom d'usage")
+PLAIN_LAST_NAME = label_pattern(r"nom(?!\s+de\s+naissance)(?!\s+d'usage)(?:\s*/\s*surname)?")
 FIRST_NAMES = label_pattern(r"prenom(?:\(s\)|s)?(?:\s*/\s*given names)?", r"given names")
 BIRTH_DATE = label_pattern(
     r"date de naiss(?:ance|\.)?", r"nee?(?:\(e\))? le", r"date of birth", r"ne\(e\) le"
@@ -52,11 +54,59 @@ _DOC_NUMBER = re.compile(r"(?<![A-Z0-9])([A-Z0-9]{8,12})(?![A-Z0-9])")
 _SEX = re.compile(r"^(M|F|X)\b")
 
 
+# A printed usage name after the birth name: "MARTIN ép. DUMAS", "MARTIN épouse DUMAS",
+# "MARTIN veuve DUMAS", "MARTIN, nom d'usage : DUMAS".
+USAGE_MARKER = re.compile(
+    r"(?i)[\s,]+(?:[ée]p(?:ouse)?\.?|vve\.?|veuve|nom d['’]usage\s*:?)\s+(?=\S)"
+)
+
+
 def _name_value(text: str) -> str | None:
     # A value line that is itself a label ("Prénom(s) :") is not a name.
     if text.rstrip().endswith(":"):
         return None
     return clean_name(text)
+
+
+def split_usage_name(text: str) -> tuple[str, str] | None:
+    """(birth name, usage name) of "MARTIN ép. DUMAS"; None without a usage marker."""
+    parts = USAGE_MARKER.split(text.strip(), maxsplit=1)
+    if len(parts) != 2 or ":" in parts[0]:  # a label before the marker is no birth name
+        return None
+    birth, usage = clean_name(parts[0]), clean_name(parts[1])
+    return (birth, usage) if birth and usage else None
+
+
+def _last_name_value(text: str) -> str | None:
+    """The name the holder uses: the usage name when one is printed after the birth name."""
+    split = split_usage_name(text)
+    return split[1] if split else _name_value(text)
+
+
+def _usage_value(text: str) -> str | None:
+    """The value of a "Nom d'usage" row, its own marker dropped ("ép. DUMAS")."""
+    marker = re.match(r"(?i)\s*(?:[ée]p(?:ouse)?\.?|vve\.?|veuve)\s+", text)
+    return _name_value(text[marker.end() :] if marker else text)
+
+
+def _names(doc: DocText) -> list[ExtractedField | None]:
+    """Last name (the usage name when one is printed) and birth name."""
+    usage = text_field(doc, FieldName.LAST_NAME, USAGE_NAME, _usage_value)
+    if usage is not None:
+        birth = text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value) or text_field(
+            doc, FieldName.BIRTH_NAME, PLAIN_LAST_NAME, _name_value
+        )
+        return [usage, birth]
+    return [
+        text_field(doc, FieldName.LAST_NAME, LAST_NAME, _last_name_value, FUZZY_LAST_NAME),
+        text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value)
+        or text_field(doc, FieldName.BIRTH_NAME, LAST_NAME, _birth_name_in_surname),
+    ]
+
+
+def _birth_name_in_surname(text: str) -> str | None:
+    split = split_usage_name(text)
+    return split[0] if split else None
 
 
 def _document_number(doc: DocText) -> ExtractedField | None:
@@ -83,8 +133,7 @@ def _issuer(text: str) -> str | None:
 
 def extract_identity(doc: DocText) -> list[ExtractedField]:
     found = [
-        text_field(doc, FieldName.LAST_NAME, LAST_NAME, _name_value, FUZZY_LAST_NAME),
-        text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value),
+        *_names(doc),
         text_field(doc, FieldName.FIRST_NAMES, FIRST_NAMES, _name_value, FUZZY_FIRST_NAMES),
         date_field(doc, FieldName.BIRTH_DATE, BIRTH_DATE, FUZZY_BIRTH_DATE),
         date_field(doc, FieldName.EXPIRY_DATE, EXPIRY_DATE, FUZZY_EXPIRY_DATE),

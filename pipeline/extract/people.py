@@ -42,12 +42,27 @@ def clean_name(text: str) -> str | None:
     if not match:
         return None
     kept: list[str] = []
-    for word in match[0].replace(",", " , ").split():
+    for word in _without_leading_common_words(match[0].replace(",", " , ").split()):
         if word.lower().strip(",") in _STOP_WORDS:
             break
         kept.append(word)
     name = " ".join(kept).replace(" , ", ", ").strip(" ,")
     return name if len(name) >= 2 else None
+
+
+def _without_leading_common_words(words: list[str]) -> list[str]:
+    """Words from the first that can start a name: a sentence's lower-case words before it
+    ("l'élève William PERRIN", "l'enfant Léa ROUX") are not part of it. Particles
+    ("de", "le", "d'") are short and only ever follow a capitalised word."""
+    start = 0
+    while start < len(words) - 1 and _common_word(words[start]):
+        start += 1
+    return words[start:]
+
+
+def _common_word(word: str) -> bool:
+    letters = word.replace("’", "'")
+    return letters.islower() and ("'" in letters.strip("'") or len(letters) >= 4)
 
 
 def split_full_name(full: str) -> tuple[str, str] | None:
@@ -69,6 +84,17 @@ def split_full_name(full: str) -> tuple[str, str] | None:
     if not all(upper[cut:]):
         return None
     return " ".join(words[cut:]), " ".join(words[:cut])
+
+
+def split_postal_name(full: str) -> tuple[str, str] | None:
+    """(last name, first name) of an all-capitals addressee "MME ZOÉ BRUN" of a postal
+    address block, which French addressing (NF Z10-011) writes civility, first name,
+    surname. Only two words can be split so: with more, where the first names end
+    and the surname starts is unknown ("ANNE MARIE LE GALL")."""
+    words = strip_civility(full).replace(",", " ").split()
+    if len(words) != 2 or not all(w.isupper() for w in words):
+        return None
+    return words[1], words[0]
 
 
 def find_person_after_civility(doc: DocText, *, lines: list[Line] | None = None) -> Hit | None:

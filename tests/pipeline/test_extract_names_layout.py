@@ -1,0 +1,83 @@
+"""Names by layout: usage names on identity documents, addressees, a sentence's common words."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from fixtures.mrz_compose import compose_td3
+from pipeline.extract import extract_fields
+from pipeline.extract.identity import split_usage_name
+from pipeline.extract.people import clean_name, split_postal_name
+from pipeline.fields import DocType, FieldName
+from tests.pipeline.test_extract_units import AS_OF, piece, values
+
+
+def test_usage_name_after_the_birth_name() -> None:
+    assert split_usage_name("SAINT-JEAN ép. DAVID") == ("SAINT-JEAN", "DAVID")
+    assert split_usage_name("MARTIN épouse DUMAS") == ("MARTIN", "DUMAS")
+    assert split_usage_name("Martin veuve Dumas") == ("Martin", "Dumas")
+    assert split_usage_name("LE GALL") is None
+    assert split_usage_name("Nom d'usage : ép. DUMAS") is None  # a label, not a birth name
+
+
+def test_printed_usage_name_is_the_last_name_and_the_mrz_the_birth_name() -> None:
+    mrz = compose_td3(
+        document_number="21AB12345",
+        surname="SAINT JEAN",
+        given_names="NATHALIE",
+        sex="F",
+        birth_date=date(1980, 5, 26),
+        expiry_date=date(2030, 2, 2),
+    )
+    text = "PASSEPORT\nNom / Surname\nSAINT-JEAN ép. DAVID\nPrénoms / Given names\nNathalie\n"
+    reading = piece(text + "\n".join(mrz))
+    found = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
+    assert found[FieldName.LAST_NAME].value == "DAVID"
+    assert found[FieldName.BIRTH_NAME].value == "SAINT-JEAN"
+    assert found[FieldName.BIRTH_NAME].evidence.confidence == 1.0  # the MRZ agrees
+
+
+def test_mrz_surname_wins_over_a_different_printed_name_without_usage_marker() -> None:
+    mrz = compose_td3(
+        document_number="21AB12345",
+        surname="SAINT JEAN",
+        given_names="NATHALIE",
+        sex="F",
+        birth_date=date(1980, 5, 26),
+        expiry_date=date(2030, 2, 2),
+    )
+    text = "PASSEPORT\nNom / Surname\nDAVID\nPrénoms / Given names\nNathalie\n"
+    found = extract_fields(piece(text + "\n".join(mrz)), DocType.PASSPORT, as_of=AS_OF, trust=None)
+    assert found.fields[FieldName.LAST_NAME].value == "SAINT JEAN"
+
+
+def test_usage_name_row_of_a_residence_permit() -> None:
+    text = "TITRE DE SÉJOUR\nNom : RIBEIRO\nNom d'usage : ép. KERGOAT\nPrénom(s) : Marthe\n"
+    found = values(text, DocType.RESIDENCE_PERMIT)
+    assert (found[FieldName.LAST_NAME], found[FieldName.BIRTH_NAME]) == ("KERGOAT", "RIBEIRO")
+    plain = values("TITRE DE SÉJOUR\nNom : RIBEIRO\nPrénom(s) : Marthe\n", DocType.RESIDENCE_PERMIT)
+    assert plain[FieldName.LAST_NAME] == "RIBEIRO"
+    assert FieldName.BIRTH_NAME not in plain
+
+
+def test_addressee_in_capitals_is_first_name_then_surname() -> None:
+    assert split_postal_name("MME ZOÉ BRUN") == ("BRUN", "ZOÉ")
+    assert split_postal_name("MME ANNE MARIE LE GALL") is None  # where does the surname start?
+    assert split_postal_name("Mme Zoé BRUN") is None  # capitals already tell
+    bill = "GAZ DE VILLE\nFacture du 02/11/2026\nMME ZOÉ BRUN\n12 rue des Lilas\n21000 DIJON\n"
+    found = values(bill, DocType.PROOF_OF_ADDRESS)
+    assert (found[FieldName.LAST_NAME], found[FieldName.FIRST_NAMES]) == ("BRUN", "ZOÉ")
+
+
+def test_long_addressee_in_capitals_is_not_split() -> None:
+    bill = "GAZ DE VILLE\nMME ANNE MARIE LE GALL\n12 rue des Lilas\n21000 DIJON\n"
+    found = values(bill, DocType.PROOF_OF_ADDRESS)
+    assert found[FieldName.HOLDER_NAME] == "MME ANNE MARIE LE GALL"
+    assert FieldName.LAST_NAME not in found
+
+
+def test_common_words_before_a_name_are_dropped() -> None:
+    assert clean_name("l'élève William PERRIN, né le 3 mars 2010") == "William PERRIN"
+    assert clean_name("l’enfant Léa ROUX") == "Léa ROUX"
+    assert clean_name("de La Fontaine Jean") == "de La Fontaine Jean"  # a particle stays
+    assert clean_name("Jean de La Fontaine") == "Jean de La Fontaine"
