@@ -274,10 +274,18 @@ def field_corrections(
     return []
 
 
+# (line, start, end) of optional fields whose check digit must be '0' or '<' when
+# the field is empty (ICAO 9303-4: TD3 personal number); the composite covers it.
+_EMPTY_WHEN_FILLED: dict[MrzFormat, tuple[tuple[int, int, int], ...]] = {
+    MrzFormat.TD3: ((1, 28, 42),),
+}
+_Edit = tuple[int, int, int, str]  # line, start, end, replacement
+
+
 def corrected_lines(lines: list[str], fmt: MrzFormat) -> list[tuple[list[str], int]]:
     """Line sets with failed checked fields replaced by their look-alike corrections,
     with the number of fields changed; the lines as read come first (0 changes)."""
-    per_field: list[list[tuple[_CheckedField, str | None]]] = []
+    per_field: list[list[_Edit | None]] = []
     for spec in _CHECKED[fmt]:
         line = lines[spec.line]
         mask = _MASKS[fmt][spec.line][spec.start : spec.end]
@@ -287,15 +295,19 @@ def corrected_lines(lines: list[str], fmt: MrzFormat) -> list[tuple[list[str], i
             mask,
             composite_independent=spec.composite_independent,
         )
-        per_field.append([(spec, None)] + [(spec, fix) for fix in fixes])
+        per_field.append([None] + [(spec.line, spec.start, spec.end, fix) for fix in fixes])
+    for row, start, end in _EMPTY_WHEN_FILLED.get(fmt, ()):
+        # An empty field's check digit read as another digit: only '0' or '<' can be printed.
+        if set(lines[row][start:end]) == {"<"} and lines[row][end] not in "0<":
+            per_field.append([None, (row, end, end + 1, "0"), (row, end, end + 1, "<")])
     results: list[tuple[list[str], int]] = []
     for combo in itertools.islice(itertools.product(*per_field), _MAX_CORRECTED):
         fixed = list(lines)
-        for spec, value in combo:
-            if value is not None:
-                row = fixed[spec.line]
-                fixed[spec.line] = row[: spec.start] + value + row[spec.end :]
-        results.append((fixed, sum(value is not None for _, value in combo)))
+        for edit in combo:
+            if edit is not None:
+                row, start, end, value = edit
+                fixed[row] = fixed[row][:start] + value + fixed[row][end:]
+        results.append((fixed, sum(edit is not None for edit in combo)))
     return results
 
 
@@ -633,11 +645,23 @@ def _corrected_readings(lines: list[str], fmt: MrzFormat, as_of: date) -> list[M
     if not valid:
         return [as_read]
     fewest = valid[min(valid)]
-    if len({tuple(r.lines) for r in fewest}) > 1:
+    if len({_values(r) for r in fewest}) > 1:
         return [as_read]
     # `lines` stay as read: whoever parses them again (the page signals keep them)
     # makes the same correction and knows it was one.
     return [as_read, fewest[0].model_copy(update={"corrections": min(valid), "lines": lines})]
+
+
+def _values(reading: MrzReading) -> tuple[str | None, ...]:
+    """What a reading says, whatever the check digits ('0' or '<' for an empty field)."""
+    return (
+        reading.document_number,
+        reading.birth_date,
+        reading.expiry_date,
+        reading.optional_data,
+        reading.surname,
+        reading.given_names,
+    )
 
 
 def _score(reading: MrzReading) -> tuple[bool, int, int, bool]:

@@ -118,3 +118,14 @@ def test_printed_value_confirms_a_corrected_mrz_value() -> None:
     assert fields[FieldName.EXPIRY_DATE].evidence.confidence == 1.0
     assert fields[FieldName.BIRTH_DATE].value == "1970-05-08"
     assert fields[FieldName.BIRTH_DATE].evidence.confidence == CORRECTED_CONFIDENCE
+
+
+def test_empty_personal_number_check_digit_misread() -> None:
+    line1, line2 = compose_td3(document_number="83WH59463", **HOLDER)
+    assert line2[28:43] == "<" * 14 + "0"
+    reading = parse_mrz([line1, line2[:42] + "9" + line2[43:]], as_of=AS_OF)
+    assert reading.valid and reading.corrections == 1
+    # A filled personal number has a real check digit: never replaced.
+    filled = compose_td3(document_number="83WH59463", personal_number="AB12", **HOLDER)
+    wrong = str((int(filled[1][42]) + 1) % 10)
+    assert not parse_mrz([filled[0], filled[1][:42] + wrong + filled[1][43:]], as_of=AS_OF).valid
