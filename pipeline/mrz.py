@@ -97,9 +97,16 @@ _TO_LETTER = str.maketrans({"0": "O", "1": "I", "2": "Z", "5": "S", "8": "B", "6
 _FILLER_LOOKALIKES = str.maketrans({"«": "<", "‹": "<", "(": "<", "[": "<", "{": "<"})
 
 
+# An MRZ has no lower case: page OCR reads runs of '<' as 'c', 'e' or 'ec' mixed
+# (now and then 'a') mixed with '<' and '«' ("<<ccceccacce"); next to a filler, or
+# three together, they are fillers.
+_LOWER_FILLERS = re.compile(r"(?:(?<=[<«‹])|(?=[cea]*[<«‹]))[cea]*[ce][cea]*|[cea]*[ce]{3,}[cea]*")
+
+
 def clean_line(raw: str) -> str:
     """Upper-case, '<' look-alikes mapped, everything outside the MRZ charset dropped."""
-    text = raw.upper().translate(_FILLER_LOOKALIKES)
+    text = _LOWER_FILLERS.sub(lambda m: "<" * len(m.group()), raw)
+    text = text.upper().translate(_FILLER_LOOKALIKES)
     return "".join(c for c in text if c in MRZ_CHARSET)
 
 
@@ -723,7 +730,7 @@ def _looks_like_mrz_line(raw: str) -> str | None:
     if not squeezed:
         return None
     in_charset = sum(c in MRZ_CHARSET for c in squeezed) / len(squeezed)
-    cleaned = clean_line(squeezed)
+    cleaned = clean_line("".join(raw.split()))
     # Fillers are what tells an MRZ line from a line of capitals; 'K' stands in for them
     # when OCR misreads, so it counts towards the filler evidence too.
     filler_like = cleaned.count("<") + len(re.findall(r"KK", cleaned))

@@ -129,3 +129,17 @@ def test_empty_personal_number_check_digit_misread() -> None:
     filled = compose_td3(document_number="83WH59463", personal_number="AB12", **HOLDER)
     wrong = str((int(filled[1][42]) + 1) % 10)
     assert not parse_mrz([filled[0], filled[1][:42] + wrong + filled[1][43:]], as_of=AS_OF).valid
+
+
+def test_page_ocr_fillers_read_as_lower_case_letters() -> None:
+    text = (
+        "Titre de séjour\n"
+        "IRFRA00PRJ52CZ1ecccecccceccccc\n"
+        "7005082F2710165MAR<<<<ececc<<<0\n"
+        "LE<BIHAN<<GAELLE<VIRGINIE<<«<<<\n"
+    )
+    reading = find_mrz(text, as_of=AS_OF)
+    assert reading is not None and reading.valid, reading
+    assert reading.surname == "LE BIHAN"
+    # Words of a sentence keep their letters: only an MRZ-like line is cleaned so.
+    assert find_mrz("Date de naissance : 08.05.1970\nCélestine Lecerf\n", as_of=AS_OF) is None
