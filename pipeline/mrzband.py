@@ -239,8 +239,8 @@ def combine_readings(readings: Sequence[MrzReading], as_of: date) -> MrzReading 
     return best
 
 
-def _score(reading: MrzReading) -> tuple[bool, int]:
-    return reading.valid, sum(reading.checks.values())
+def _score(reading: MrzReading) -> tuple[bool, int, int]:
+    return reading.valid, sum(reading.checks.values()), -reading.corrections
 
 
 def read_mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> Iterator[str]:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 from pipeline.extract.text import fold
 from pipeline.fields import ExtractedField, FieldName
 from pipeline.mrz import MrzFormat, MrzReading, find_mrz, mrz_box
+from pipeline.mrzband import combine_readings
 from pipeline.twoddoc import (
     InvalidTwoDDoc,
     Mismatch,
@@ -49,11 +50,18 @@ def _mrz_of_page(page: PageReading, as_of: date) -> MrzReading | None:
     if page.signals and page.signals.mrz_lines:
         texts.insert(0, "\n".join(page.signals.mrz_lines))
     readings = [r for text in texts if (r := find_mrz(text, as_of=as_of)) is not None]
-    return max(readings, key=_score, default=None)
+    best = max(readings, key=_score, default=None)
+    if best is not None and (not best.valid or best.corrections) and len(readings) > 1:
+        # The page OCR and the band re-read misread different lines: the check
+        # digits tell which assembly of their lines is right.
+        combined = combine_readings(readings, as_of)
+        if combined is not None and _score(combined) > _score(best):
+            return combined
+    return best
 
 
-def _score(reading: MrzReading) -> tuple[bool, int]:
-    return reading.valid, sum(reading.checks.values())
+def _score(reading: MrzReading) -> tuple[bool, int, int]:
+    return reading.valid, sum(reading.checks.values()), -reading.corrections
 
 
 def read_mrz(reading: PieceReading, *, as_of: date) -> tuple[MrzReading, PageReading] | None:

@@ -143,3 +143,25 @@ def test_page_ocr_fillers_read_as_lower_case_letters() -> None:
     assert reading.surname == "LE BIHAN"
     # Words of a sentence keep their letters: only an MRZ-like line is cleaned so.
     assert find_mrz("Date de naissance : 08.05.1970\nCélestine Lecerf\n", as_of=AS_OF) is None
+
+
+def test_page_text_and_band_reread_lines_are_assembled() -> None:
+    from pipeline.extract.authenticity import read_mrz
+    from pipeline.types import PageSignals, PieceReading
+
+    right = _td1()
+    # The page OCR misread the document number (no look-alike), the band re-read the
+    # birth date: neither verifies alone.
+    page_text = "\n".join([right[0].replace("PRJ", "PRK"), right[1], right[2]])
+    band = [right[0], right[1].replace("700508", "700548"), right[2]]
+    signals = PageSignals(aspect_ratio=1.4, colourfulness=0.0, ink_ratio=0.1, faces=1,
+                          mrz_lines=band)  # fmt: skip
+    page = _page().model_copy(update={"text": page_text, "signals": signals})
+    found = read_mrz(PieceReading(sha256="0" * 64, pages=[page]), as_of=AS_OF)
+    assert found is not None
+    reading, _ = found
+    assert reading.valid and reading.document_number == "00PRJ52CZ"
+    # Alone, neither verifies on the characters as read.
+    assert not parse_mrz(band, as_of=AS_OF).valid
+    alone = parse_mrz(page_text.splitlines(), as_of=AS_OF)
+    assert not alone.valid or alone.corrections
