@@ -4,8 +4,9 @@
 
 Generates dossiers for the three shipped procedures (seeds far from those used
 in development and tests), some clean and some with one planted defect, and
-checks each in this warm process the way the check flow does: read every piece
-(isolated, text layer or OCR, no cache), classify with the current model,
+checks each in this warm process the way the check flow does: read the distinct
+pieces side by side, one per core (`--workers`; isolated, text layer or OCR, no
+cache), classify with the current model,
 extract, apply the procedure's rules, decide. Reports:
 - false acceptance: dossiers with a planted defect decided `accepted` (target 0);
 - automation: clean dossiers decided `accepted` (target ≥ 85 %), and clean
@@ -17,10 +18,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import tempfile
 import time
 from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
@@ -33,6 +36,7 @@ from pipeline.piece import ReadOptions, read_piece
 from pipeline.procedures import get_procedure
 from pipeline.report import build_report
 from pipeline.settings import Limits, Settings
+from pipeline.types import PieceReading
 
 PROCEDURES = ("bourse-sanitaire-sociale", "transport-scolaire", "aide-entreprise")
 AS_OF = date(2026, 11, 26)
@@ -40,19 +44,19 @@ BASE_SEED = 700_000  # development and tests use small seeds
 
 
 def check_folder(
-    folder: Path, classifier: Any, options: ReadOptions
+    folder: Path, classifier: Any, options: ReadOptions, *, workers: int
 ) -> tuple[dict[str, Any], float]:
     expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
     applicant = json.loads((folder / "applicant.json").read_text(encoding="utf-8"))
     files = [folder / Path(piece).name for piece in expected["pieces"]]
     started = time.perf_counter()
-    readings = {}
     entries = []
+    paths: dict[str, Path] = {}
     for path in files:
         sha = sha256_of(path)
         entries.append(ManifestFile(name=path.name, sha256=sha, size_bytes=path.stat().st_size))
-        if sha not in readings:
-            readings[sha] = read_piece(path, options, sha256=sha)
+        paths.setdefault(sha, path)
+    readings = read_concurrently(paths, options, workers=workers)
     manifest = Manifest(
         dossier_id=f"bench-{folder.name}",
         procedure=expected["procedure"],
@@ -70,6 +74,34 @@ def check_folder(
     return report, time.perf_counter() - started
 
 
+def read_concurrently(
+    paths: dict[str, Path], options: ReadOptions, *, workers: int
+) -> dict[str, PieceReading]:
+    """Every distinct piece read as the check flow's thread runner does: pieces side by side."""
+    if workers <= 1:
+        return {sha: read_piece(path, options, sha256=sha) for sha, path in paths.items()}
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="bench-piece") as pool:
+        futures = {
+            sha: pool.submit(read_piece, path, options, sha256=sha) for sha, path in paths.items()
+        }
+        return {sha: future.result() for sha, future in futures.items()}
+
+
+def piece_summaries(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Per piece: type, status and what was not ok (no document content)."""
+    return [
+        {
+            "type": piece["type"],
+            "confidence": round(piece["confidence"], 3),
+            "status": piece["status"],
+            "not_ok": [
+                f"{c['code']}:{c['status']}" for c in piece["checks"] if c["status"] != "ok"
+            ],
+        }
+        for piece in report["pieces"]
+    ]
+
+
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(values, q)) if values else float("nan")
 
@@ -80,7 +112,20 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=BASE_SEED)
     parser.add_argument("--defect-rate", type=float, default=0.5)
     parser.add_argument("--out", type=Path, default=None, help="write per-dossier results (JSON)")
+    parser.add_argument(
+        "--workers",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="pieces read side by side (default: one per core; 1: one after the other)",
+    )
+    parser.add_argument(
+        "--paired",
+        action="store_true",
+        help="also time each dossier read one piece after the other, in alternating order "
+        "(a before/after latency comparison that shares the machine's load)",
+    )
     args = parser.parse_args()
+    load_start = os.getloadavg()[0]
 
     from classifiers.doctype.store import load_model
     from pipeline.storage import open_store
@@ -101,7 +146,12 @@ def main() -> None:
             generate_dossier(
                 procedure, np.random.default_rng([args.seed, index]), AS_OF, folder, defect=defect
             )
-            report, seconds = check_folder(folder, classifier, options)
+            sequential = None
+            if args.paired and index % 2 == 0:
+                _, sequential = check_folder(folder, classifier, options, workers=1)
+            report, seconds = check_folder(folder, classifier, options, workers=args.workers)
+            if args.paired and index % 2 == 1:
+                _, sequential = check_folder(folder, classifier, options, workers=1)
             rows.append(
                 {
                     "procedure": procedure,
@@ -109,6 +159,8 @@ def main() -> None:
                     "decision": report["decision"],
                     "pieces": len(report["pieces"]),
                     "seconds": round(seconds, 2),
+                    "sequential_seconds": round(sequential, 2) if sequential else None,
+                    "piece_checks": piece_summaries(report),
                     "checks": sorted(
                         {
                             c["code"]
@@ -144,6 +196,17 @@ def main() -> None:
         f"(5-piece dossiers: p50 {percentile(five, 50):.1f} s, "
         f"p95 {percentile(five, 95):.1f} s, n={len(five)})"
     )
+    paired = [(r["sequential_seconds"], r["seconds"]) for r in rows if r["sequential_seconds"]]
+    if paired:
+        before, after = zip(*paired, strict=True)
+        five_before = [r["sequential_seconds"] for r in rows if r["pieces"] == 5]
+        print(
+            f"one piece after the other: p50 {percentile(list(before), 50):.1f} s "
+            f"(5-piece: {percentile(five_before, 50):.1f} s) vs side by side "
+            f"{percentile(list(after), 50):.1f} s; median ratio "
+            f"{statistics.median(b / a for b, a in paired):.2f}"
+        )
+    print(f"load average (1 min): {load_start:.1f} at start, {os.getloadavg()[0]:.1f} at end")
     print("decisions of clean dossiers:", dict(Counter(r["decision"] for r in clean)))
     print(
         "doubt/ko codes on clean dossiers:",

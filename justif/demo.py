@@ -15,12 +15,18 @@ from rich.console import Console
 from justif import render
 from pipeline.settings import Settings
 
-# (procedure, defect planted, seed): one clean dossier per kind of applicant and
-# one with a defect, so the demo shows the whole range of outcomes.
+# (procedure, defect planted, seed, outcome shown). Seeds picked for their
+# composition, so each outcome does not hinge on how well a scan happens to read
+# (tests/justif/test_demo.py keeps the compositions honest):
+# - 19: a clean dossier of five born-digital PDFs -> accepted;
+# - 8: a born-digital identity card that expired (its date is in the text
+#   layer: strong evidence) -> incomplete, with the message for the applicant;
+# - 2: born-digital pieces and a RIB scanned so badly nothing can be trusted
+#   -> to review (a doubt: the pipeline never refuses on a guess).
 DEMO_DOSSIERS: tuple[tuple[str, str | None, int], ...] = (
-    ("bourse-sanitaire-sociale", None, 11),
-    ("transport-scolaire", "too_old", 12),
-    ("aide-entreprise", None, 13),
+    ("bourse-sanitaire-sociale", None, 19),
+    ("transport-scolaire", "expired", 8),
+    ("bourse-sanitaire-sociale", "unreadable", 2),
 )
 DEMO_AS_OF = date(2026, 11, 26)
 
@@ -64,9 +70,40 @@ def run(console: Console, out_dir: Path | None) -> list[dict[str, Any]]:
         elapsed = time.perf_counter() - started
         render.print_report(console, report)
         planted = ", ".join(expected["defects"]) or "aucun"
-        console.print(
-            f"Défaut introduit : {planted} — attendu : {expected['decision']} — "
-            f"vérifié en {elapsed:.1f} s\n"
-        )
+        console.print(f"Pourquoi : {explain_decision(report)}", markup=False)
+        console.print(f"Défaut introduit : {planted} — vérifié en {elapsed:.1f} s\n")
         reports.append(report)
     return reports
+
+
+def explain_decision(report: dict[str, Any]) -> str:
+    """One French sentence saying why the dossier got its decision (from the report only)."""
+    decision = report["decision"]
+    requirements = report["requirements"]
+    if decision == "accepted":
+        return (
+            f"les {len(requirements)} pièces exigées ont été reconnues et tous leurs "
+            "contrôles sont satisfaits, sans aucun doute."
+        )
+    if decision == "incomplete":
+        failing = [r["label"] for r in requirements if r["status"] in ("missing", "invalid")]
+        return (
+            f"{_plural(len(failing), 'exigence')} non satisfaite{'s' if len(failing) > 1 else ''} "
+            f"sur une preuve certaine ({' ; '.join(failing)}) : le demandeur reçoit les "
+            "messages ci-dessus."
+        )
+    doubts = [
+        check["code"]
+        for piece in report["pieces"]
+        for check in piece["checks"]
+        if check["status"] == "doubt"
+    ]
+    codes = ", ".join(dict.fromkeys(doubts)) or "aucune exigence établie avec certitude"
+    return (
+        f"{_plural(len(doubts), 'contrôle')} en doute ({codes}) : rien n'autorise un refus, "
+        "rien n'autorise une acceptation ; un agent instructeur décide."
+    )
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'s' if count > 1 else ''}"
