@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import dataclass
 from enum import StrEnum
 
 from pipeline.fields import DocType
@@ -66,6 +67,17 @@ LEXICON: dict[LexiconGroup, tuple[str, ...]] = {
         "bank identifier code",
         "international bank account number",
         "agence",
+        "banque",
+        "compte",
+        "cle",
+        "coordonnees bancaires",
+        "references bancaires",
+        "bancaire",
+        "virement",
+        "virements",
+        "bank details",
+        # An IBAN as normalised text prints it (digit runs folded): "fr0 0 0 0 0 0 0".
+        "re:(?<![a-z0-9])[a-z]{2}0(?: [a-z]?0[a-z]?){4,}",
     ),
     LexiconGroup.TAX_NOTICE: (
         "avis d'impot",
@@ -348,33 +360,87 @@ LEXICON_GROUPS: tuple[LexiconGroup, ...] = tuple(LexiconGroup)
 _EDGE_BEFORE = r"(?<![a-z0-9])"
 _EDGE_AFTER = r"(?![a-z0-9])"
 _WORD = re.compile(r"[a-z0-9]+")
+# Tesseract's commonest confusions, each folded onto one character, applied to
+# both the terms and the text so that "attestation de vigiiance" or "so(iales"
+# still count. Whole folded classes, not single substitutions: the fold must be
+# the same whichever side the confusion happened on.
+_OCR_FOLD = str.maketrans(
+    {"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "5": "s", "$": "s", "e": "c", "(": "c"}
+)
+_OCR_PAIRS = re.compile(r"rn")  # "rn" is read for "m" and the reverse
+# Folding makes short terms ambiguous ("cle" and "de" differ by one folded letter).
+MIN_FOLDED_LETTERS = 5
 
 
-def _term_pattern(term: str) -> str:
+def fold_ocr(normalised: str) -> str:
+    """Normalised text with OCR-confusable characters folded onto one of each class."""
+    return _OCR_PAIRS.sub("m", normalised).translate(_OCR_FOLD)
+
+
+def _term_pattern(term: str, *, separator: str = r"[^a-z0-9]+") -> str:
     if term.startswith("re:"):
         return term[3:]
     words = _WORD.findall(term)
     # Any run of spaces or punctuation may separate the words: "type / type", "d’identite".
-    return _EDGE_BEFORE + r"[^a-z0-9]+".join(words) + _EDGE_AFTER
+    return _EDGE_BEFORE + separator.join(words) + _EDGE_AFTER
 
 
-def _compile() -> dict[LexiconGroup, list[re.Pattern[str]]]:
+def _folded_pattern(term: str) -> re.Pattern[str] | None:
+    """The term as OCR may print it, or None for terms too short or made of a regex."""
+    if term.startswith("re:") or sum(c.isalpha() for c in term) < MIN_FOLDED_LETTERS:
+        return None
+    # OCR also merges words, so the separator may vanish; it may print its own in it.
+    return re.compile(_term_pattern(fold_ocr(term), separator=r"[^a-z0-9]*"))
+
+
+@dataclass(frozen=True)
+class _Term:
+    exact: re.Pattern[str]
+    folded: re.Pattern[str] | None
+    # A literal the text must contain for a match (a plain `in` test is far
+    # cheaper than running hundreds of patterns over every page).
+    exact_key: str
+    folded_key: str
+
+
+def _key(term: str) -> str:
+    return "" if term.startswith("re:") else max(_WORD.findall(term), key=len)
+
+
+def _compile() -> dict[LexiconGroup, list[_Term]]:
     return {
-        group: [re.compile(_term_pattern(term)) for term in LEXICON.get(group, ())]
+        group: [
+            _Term(
+                re.compile(_term_pattern(term)),
+                _folded_pattern(term),
+                _key(term),
+                fold_ocr(_key(term)),
+            )
+            for term in LEXICON.get(group, ())
+        ]
         for group in LEXICON_GROUPS
     }
 
 
-_PATTERNS = _compile()
+_TERMS = _compile()
 
 
 def lexicon_scores(normalised: str) -> list[float]:
     """Per group, in LEXICON_GROUPS order: sum over its terms of log(1 + occurrences).
 
+    A term's occurrences are the larger of its exact and its OCR-folded counts.
     The log makes the variety of terms matter more than one repeated word, so a
     page that repeats "formation" ten times is not a CV.
     """
+    folded = fold_ocr(normalised)
     return [
-        sum(math.log1p(len(pattern.findall(normalised))) for pattern in _PATTERNS[group])
+        sum(math.log1p(_occurrences(term, normalised, folded)) for term in _TERMS[group])
         for group in LEXICON_GROUPS
     ]
+
+
+def _occurrences(term: _Term, normalised: str, folded: str) -> int:
+    exact = len(term.exact.findall(normalised)) if term.exact_key in normalised else 0
+    if term.folded is None or term.folded_key not in folded:
+        return exact
+    return max(exact, len(term.folded.findall(folded)))

@@ -29,7 +29,7 @@ from pipeline.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 3  # bump when the features or the card change incompatibly
+FORMAT_VERSION = 4  # bump when the features or the card change incompatibly
 MODEL_PREFIX = "models/doctype"
 CURRENT_KEY = f"{MODEL_PREFIX}/current"
 
