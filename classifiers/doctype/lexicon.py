@@ -363,9 +363,15 @@ _WORD = re.compile(r"[a-z0-9]+")
 # Tesseract's commonest confusions, each folded onto one character, applied to
 # both the terms and the text so that "attestation de vigiiance" or "so(iales"
 # still count. Whole folded classes, not single substitutions: the fold must be
-# the same whichever side the confusion happened on.
+# the same whichever side the confusion happened on. Letters OCR reads as digits
+# (O/0, l/1, I/1, S/5, B/8, Z/2) fold onto "0", because `normalise_text` has
+# already turned every digit run into "0".
 _OCR_FOLD = str.maketrans(
-    {"0": "o", "1": "l", "i": "l", "|": "l", "!": "l", "5": "s", "$": "s", "e": "c", "(": "c"}
+    {
+        **dict.fromkeys("oilsbz|!$", "0"),
+        "e": "c",
+        "(": "c",
+    }
 )
 _OCR_PAIRS = re.compile(r"rn")  # "rn" is read for "m" and the reverse
 # Folding makes short terms ambiguous ("cle" and "de" differ by one folded letter).

@@ -24,7 +24,14 @@ from classifiers.doctype.evaluate import (
     evaluate_probabilities,
     expected_calibration_error,
 )
-from classifiers.doctype.features import mrz_kind, normalise_text, sample_row
+from classifiers.doctype.features import (
+    NumericFeature,
+    document_code,
+    mrz_kind,
+    normalise_text,
+    numeric_features,
+    sample_row,
+)
 from classifiers.doctype.lexicon import LEXICON_GROUPS, LexiconGroup, lexicon_scores
 from classifiers.doctype.model import WORD_PARAMS, shared_vocabulary
 from classifiers.doctype.store import (
@@ -52,6 +59,7 @@ from pipeline.classification import Classification, TypeClassifier
 from pipeline.errors import CorruptFile, OcrFailed
 from pipeline.fields import DocType
 from pipeline.settings import Settings
+from pipeline.signals import measure_signals
 from pipeline.storage import LocalStore, open_store
 from pipeline.types import PageReading, PieceReading, Quality, TextSource
 
@@ -127,7 +135,9 @@ def test_tiny_model_types_clear_documents(
     assert 0.5 <= tiny.model.threshold <= 1.0
     card = tiny.model.card
     assert card["format_version"] == FORMAT_VERSION and card["versions"]["sklearn"]
-    assert card["training_data_sha256"] and card["metrics"]["validation"]["documents"] == 13
+    assert card["training_data_sha256"] and card["training"]["validation_documents"] == 13
+    # Each born-digital validation document is read twice: text layer and simulated scan.
+    assert card["metrics"]["validation"]["documents"] == len(tiny.validation) > 13
 
 
 def test_persistence_round_trip_gives_identical_probabilities(
@@ -374,3 +384,62 @@ def test_real_ocr_goes_to_the_requested_types_only() -> None:
     assert dataset_module._real_ocr_indices(SetSpec(count=10, seed=0, ocr_count=3)) == frozenset(
         {0, 1, 2}
     )
+
+
+def _scores(text: str) -> dict[LexiconGroup, float]:
+    return dict(zip(LEXICON_GROUPS, lexicon_scores(normalise_text(text)), strict=True))
+
+
+def test_lexicon_tolerates_ocr_confusions_and_merged_words() -> None:
+    clean = _scores("Attestation de vigilance URSSAF")[LexiconGroup.URSSAF_CERTIFICATE]
+    misread = _scores("Attestation de vigiIance URS5AF")[LexiconGroup.URSSAF_CERTIFICATE]
+    assert clean > 0 and misread == clean
+    assert _scores("BULLETIN DE PA1E")[LexiconGroup.PAYSLIP] > 0  # I read as 1, folded to 0
+    assert _scores("certificatde scolarité")[LexiconGroup.SCHOOL_CERTIFICATE] > 0
+    # Short terms are matched exactly: folding would make "cle" (RIB key) of every "de".
+    assert _scores("la maison de la plage")[LexiconGroup.BANK_DETAILS] == 0.0
+
+
+def test_iban_shape_counts_for_bank_details() -> None:
+    with_iban = _scores("Titulaire : M. X  FR76 3000 6000 0112 3456 7890 189")
+    without = _scores("Titulaire : M. X")
+    assert with_iban[LexiconGroup.BANK_DETAILS] > without[LexiconGroup.BANK_DETAILS]
+
+
+def test_document_code_skips_a_leading_speck() -> None:
+    assert document_code("PIDFRABOULAY<<<<<<<<<<<<") == "ID"  # not a passport
+    assert document_code("P<FRAMARTIN<<JEAN") == "P<"
+    assert document_code("IRFRAX<<<<") == "IR"
+    assert document_code("XXXXXXXX") == ""
+
+
+def _face_reading(ratio: float) -> PieceReading:
+    base = PageReading(
+        n=1,
+        text_source=TextSource.OCR,
+        text="",
+        confidence=0.3,
+        quality=Quality(blur=100.0, dpi=300.0, contrast=0.5, blank=False),
+        width_px=800,
+        height_px=600,
+    )
+    signals = measure_signals(np.full((60, 80, 3), 200, dtype=np.uint8), "")
+    page = base.model_copy(
+        update={"signals": signals.model_copy(update={"faces": 1, "largest_face_ratio": ratio})}
+    )
+    return PieceReading(sha256="0" * 64, pages=[page])
+
+
+def test_a_card_portrait_is_not_a_portrait_photo() -> None:
+    def faces(ratio: float) -> tuple[float, float]:
+        values = dict(zip(NumericFeature, numeric_features(_face_reading(ratio)), strict=True))
+        return values[NumericFeature.FACE], values[NumericFeature.SMALL_FACE]
+
+    assert faces(0.02) == (0.0, 1.0)  # a card's printed portrait, photographed whole
+    assert faces(0.25) == (1.0, 0.0)  # an identity photo
+
+
+def test_validation_reads_each_born_digital_document_twice() -> None:
+    spec = TrainingPlan().validation_spec()
+    assert spec.keep_clean and spec.simulate_share == 1.0
+    assert set(spec.include or ()) == set(HOLDOUT_TEMPLATES)
