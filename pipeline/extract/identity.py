@@ -6,7 +6,14 @@ import re
 
 from pipeline.extract.common import date_field, text_field
 from pipeline.extract.people import clean_name
-from pipeline.extract.text import DocText, Hit, label_pattern, labelled_values, make_field
+from pipeline.extract.text import (
+    DocText,
+    Hit,
+    label_pattern,
+    labelled_values,
+    looks_like_label,
+    make_field,
+)
 from pipeline.fields import ExtractedField, FieldName
 
 LAST_NAME = label_pattern(
@@ -89,12 +96,34 @@ def _usage_value(text: str) -> str | None:
     return _name_value(text[marker.end() :] if marker else text)
 
 
+_USAGE_LINE = re.compile(r"(?i)^\s*(?:[ée]p(?:ouse)?\.|[ée]pouse|vve\.?|veuve)\s+(?=\S)")
+
+
+def _usage_line(doc: DocText) -> ExtractedField | None:
+    """A line of its own starting with a usage marker ("ép. DUMAS"): page OCR often
+    splits "MARTIN ép. DUMAS" into two lines, the second far from its label."""
+    for line in doc.lines:
+        marker = _USAGE_LINE.match(line.text)
+        name = clean_name(line.text[marker.end() :]) if marker else None
+        if name:
+            return make_field(FieldName.LAST_NAME, name, Hit(line, name))
+    return None
+
+
+def _plain_name_value(text: str) -> str | None:
+    """A name that is neither a usage name ("ép. DUMAS") nor the rest of a bilingual
+    label ("Nom ; Surname" garbled by OCR)."""
+    if _USAGE_LINE.match(text) or looks_like_label(text):
+        return None
+    return _name_value(text)
+
+
 def _names(doc: DocText) -> list[ExtractedField | None]:
     """Last name (the usage name when one is printed) and birth name."""
-    usage = text_field(doc, FieldName.LAST_NAME, USAGE_NAME, _usage_value)
+    usage = text_field(doc, FieldName.LAST_NAME, USAGE_NAME, _usage_value) or _usage_line(doc)
     if usage is not None:
         birth = text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value) or text_field(
-            doc, FieldName.BIRTH_NAME, PLAIN_LAST_NAME, _name_value
+            doc, FieldName.BIRTH_NAME, LAST_NAME, _plain_name_value, FUZZY_LAST_NAME
         )
         return [usage, birth]
     return [

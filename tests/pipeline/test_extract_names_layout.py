@@ -9,6 +9,7 @@ from pipeline.extract import extract_fields
 from pipeline.extract.identity import split_usage_name
 from pipeline.extract.people import clean_name, split_postal_name
 from pipeline.fields import DocType, FieldName
+from pipeline.types import TextSource
 from tests.pipeline.test_extract_units import AS_OF, piece, values
 
 
@@ -81,3 +82,16 @@ def test_common_words_before_a_name_are_dropped() -> None:
     assert clean_name("l’enfant Léa ROUX") == "Léa ROUX"
     assert clean_name("de La Fontaine Jean") == "de La Fontaine Jean"  # a particle stays
     assert clean_name("Jean de La Fontaine") == "Jean de La Fontaine"
+
+
+def test_usage_name_split_to_a_line_of_its_own_by_ocr() -> None:
+    text = (
+        "PASSEPORT\nNom ; Surname\n\nDUPUY\n\nPrénoms / Given names\nAlice, Clémence\n"
+        "Passeport n° 15DX76462\nép. BENARD\nDate de naissance\n04.08.1985\n"
+    )
+    found = values(text, DocType.PASSPORT, source=TextSource.OCR, confidence=0.8)
+    assert (found[FieldName.LAST_NAME], found[FieldName.BIRTH_NAME]) == ("BENARD", "DUPUY")
+    # "ép." inside a sentence is no usage line.
+    plain = values("PASSEPORT\nNom\nDUPUY\nNote : voir ép. suivante\n", DocType.PASSPORT)
+    assert plain[FieldName.LAST_NAME] == "DUPUY"
+    assert FieldName.BIRTH_NAME not in plain
