@@ -48,7 +48,9 @@ BASE_SEED = 900_000  # tests use small seeds
 
 def normalise(name: FieldName, value: str) -> str:
     if name in FAMILIES["names"]:
-        return " ".join(re.sub(r"[^a-z]+", " ", fold(strip_civility(value))).split())
+        # An apostrophe joins (ICAO 9303 drops it: "Floc'h" is "FLOCH" in an MRZ).
+        joined = re.sub(r"['’]", "", fold(strip_civility(value)))
+        return " ".join(re.sub(r"[^a-z]+", " ", joined).split())
     return re.sub(r"[\s.]+", "", fold(value))
 
 
