@@ -19,7 +19,7 @@ from pipeline.extract.authenticity import TwoDDocFinding, apply_mrz, apply_twodd
 from pipeline.extract.bank import extract_bank_details
 from pipeline.extract.company import extract_company
 from pipeline.extract.household import extract_proof_of_address, extract_tax_notice
-from pipeline.extract.identity import extract_identity
+from pipeline.extract.identity import extract_identity, issue_date_by_elimination
 from pipeline.extract.payslip import extract_payslip
 from pipeline.extract.school import extract_school_certificate
 from pipeline.extract.text import DocText
@@ -75,6 +75,9 @@ def extract_fields(
             result.mrz, page = mrz
             result.mrz_page = page.n
             apply_mrz(result.fields, result.mrz, page)
+        issue = issue_date_by_elimination(doc, result.fields, as_of)
+        if issue is not None:
+            result.fields[FieldName.ISSUE_DATE] = issue
     result.twoddocs = apply_twoddocs(result.fields, reading, trust)
     result.invalid = invalid_identifiers(result.fields)
     return result

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from pipeline.extract.common import date_field, text_field
+from pipeline.extract.dates import find_dates
 from pipeline.extract.people import clean_name
 from pipeline.extract.text import (
     DocText,
@@ -172,3 +174,37 @@ def extract_identity(doc: DocText) -> list[ExtractedField]:
         text_field(doc, FieldName.ISSUER, ISSUER, _issuer),
     ]
     return [f for f in found if f is not None]
+
+
+# The only other date an identity document prints is its issue date, which then
+# gets this weight as evidence (a guess by elimination, not a read label).
+ISSUE_BY_ELIMINATION_CONFIDENCE = 0.6
+
+
+def issue_date_by_elimination(
+    doc: DocText, fields: dict[FieldName, ExtractedField], as_of: date
+) -> ExtractedField | None:
+    """The issue date when its label was unreadable: the one printed date that is
+    neither the birth nor the expiry date, after the birth and not in the future.
+
+    Identity documents print three dates (birth, issue, expiry); with the other
+    two known (from the MRZ, say), a single remaining candidate is the issue date.
+    Several candidates, or none, give None.
+    """
+    birth, expiry = fields.get(FieldName.BIRTH_DATE), fields.get(FieldName.EXPIRY_DATE)
+    if birth is None or expiry is None or FieldName.ISSUE_DATE in fields:
+        return None
+    known = {date.fromisoformat(birth.value), date.fromisoformat(expiry.value)}
+    candidates: dict[date, Hit] = {}
+    for line in doc.lines:
+        for found in find_dates(line.folded):
+            if found.day not in known and min(known) < found.day <= as_of:
+                candidates.setdefault(found.day, Hit(line, line.text[found.start : found.end]))
+    if len(candidates) != 1:
+        return None
+    ((day, hit),) = candidates.items()
+    field = make_field(FieldName.ISSUE_DATE, day.isoformat(), hit)
+    weaker = min(field.evidence.confidence, ISSUE_BY_ELIMINATION_CONFIDENCE)
+    return field.model_copy(
+        update={"evidence": field.evidence.model_copy(update={"confidence": weaker})}
+    )

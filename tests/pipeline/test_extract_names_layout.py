@@ -95,3 +95,29 @@ def test_usage_name_split_to_a_line_of_its_own_by_ocr() -> None:
     plain = values("PASSEPORT\nNom\nDUPUY\nNote : voir ép. suivante\n", DocType.PASSPORT)
     assert plain[FieldName.LAST_NAME] == "DUPUY"
     assert FieldName.BIRTH_NAME not in plain
+
+
+def _card_with_dates(*printed: str) -> str:
+    mrz = compose_td3(
+        document_number="21AB12345",
+        surname="DUPUY",
+        given_names="ALICE",
+        sex="F",
+        birth_date=date(1985, 8, 4),
+        expiry_date=date(2035, 11, 14),
+    )
+    return "PASSEPORT\nD3te dc d6l1vr4nce\n" + "\n".join(printed) + "\n" + "\n".join(mrz)
+
+
+def test_issue_date_by_elimination_under_an_unreadable_label() -> None:
+    reading = piece(_card_with_dates("04.08.1985", "15.11.2025", "14.11.2035"), TextSource.OCR)
+    found = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
+    assert found[FieldName.ISSUE_DATE].value == "2025-11-15"
+    assert found[FieldName.ISSUE_DATE].evidence.confidence <= 0.6  # a guess, never strong
+
+
+def test_no_issue_date_when_elimination_leaves_two_or_a_future_one() -> None:
+    two = _card_with_dates("04.08.1985", "15.11.2025", "01.02.2020", "14.11.2035")
+    assert FieldName.ISSUE_DATE not in values(two, DocType.PASSPORT)
+    future = _card_with_dates("04.08.1985", "15.11.2030")  # after AS_OF: no issue date
+    assert FieldName.ISSUE_DATE not in values(future, DocType.PASSPORT)
