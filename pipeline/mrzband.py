@@ -14,6 +14,7 @@ from __future__ import annotations
 import itertools
 import logging
 import re
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -227,7 +228,12 @@ def combine_readings(readings: Sequence[MrzReading], as_of: date) -> MrzReading 
     for reading in readings:
         by_layout.setdefault((reading.format, len(reading.lines)), []).append(reading)
     for (_, count), group in by_layout.items():
-        options = [list(dict.fromkeys(r.lines[i] for r in group)) for i in range(count)]
+        options = [
+            _with_consensus(
+                list(dict.fromkeys(r.lines[i] for r in group)), [r.lines[i] for r in group]
+            )
+            for i in range(count)
+        ]
         combos = itertools.islice(itertools.product(*options), MAX_COMBINATIONS)
         for lines in combos:
             try:
@@ -237,6 +243,16 @@ def combine_readings(readings: Sequence[MrzReading], as_of: date) -> MrzReading 
             if best is None or _score(candidate) > _score(best):
                 best = candidate
     return best
+
+
+def _with_consensus(options: list[str], reads: Sequence[str]) -> list[str]:
+    """`options` and, from three reads or more, the line made of each position's most
+    frequent character: each read of a blurred band misreads other characters."""
+    same_length = [line for line in reads if len(line) == len(reads[0])]
+    if len(same_length) < 3:
+        return options
+    voted = "".join(Counter(chars).most_common(1)[0][0] for chars in zip(*same_length, strict=True))
+    return options if voted in options else [*options, voted]
 
 
 def _score(reading: MrzReading) -> tuple[bool, int, int]:

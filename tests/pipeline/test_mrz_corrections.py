@@ -165,3 +165,22 @@ def test_page_text_and_band_reread_lines_are_assembled() -> None:
     assert not parse_mrz(band, as_of=AS_OF).valid
     alone = parse_mrz(page_text.splitlines(), as_of=AS_OF)
     assert not alone.valid or alone.corrections
+
+
+def test_three_reads_vote_character_by_character() -> None:
+    from pipeline.mrzband import combine_readings
+
+    right = _td1()
+    # Each read misreads another character of line 2 (no look-alike repairs them):
+    # no line as read is right, the position-wise majority is.
+    damaged = [
+        _swap(right[1], 2, "4"),  # birth date
+        _swap(right[1], 10, "4"),  # expiry date
+        _swap(right[1], 29, "4"),  # composite check digit
+    ]
+    reads = [parse_mrz([right[0], line, right[2]], as_of=AS_OF) for line in damaged]
+    assert not any(r.valid for r in reads)
+    combined = combine_readings(reads, AS_OF)
+    assert combined is not None and combined.valid
+    assert combined.lines == right
+    assert not combine_readings(reads[:2], AS_OF).valid  # type: ignore[union-attr]
