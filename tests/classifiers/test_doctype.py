@@ -208,11 +208,22 @@ def test_abstains_below_threshold(tiny: TrainingResult, fresh_samples: list[Samp
     assert sum(answered.probabilities.values()) == pytest.approx(1.0, abs=1e-5)
 
 
+def _ocr_page(**overrides: object) -> PageReading:
+    """A one-page OCR reading with no text; `overrides` set any other field."""
+    fields: dict[str, object] = {
+        "n": 1,
+        "text_source": TextSource.OCR,
+        "text": "",
+        "confidence": 0.3,
+        "quality": Quality(blur=100.0, dpi=300.0, contrast=0.5, blank=False),
+        "width_px": 800,
+        "height_px": 600,
+    }
+    return PageReading.model_validate({**fields, **overrides})
+
+
 def test_blank_or_failed_reading_is_not_typed_confidently(tiny: TrainingResult) -> None:
-    blank_page = PageReading(
-        n=1,
-        text_source=TextSource.OCR,
-        text="",
+    blank_page = _ocr_page(
         confidence=0.0,
         quality=Quality(blur=1.0, dpi=300.0, contrast=0.0, blank=True),
         width_px=2480,
@@ -414,19 +425,8 @@ def test_document_code_skips_a_leading_speck() -> None:
 
 
 def _face_reading(ratio: float) -> PieceReading:
-    base = PageReading(
-        n=1,
-        text_source=TextSource.OCR,
-        text="",
-        confidence=0.3,
-        quality=Quality(blur=100.0, dpi=300.0, contrast=0.5, blank=False),
-        width_px=800,
-        height_px=600,
-    )
     signals = measure_signals(np.full((60, 80, 3), 200, dtype=np.uint8), "")
-    page = base.model_copy(
-        update={"signals": signals.model_copy(update={"faces": 1, "largest_face_ratio": ratio})}
-    )
+    page = _ocr_page(signals=signals.model_copy(update={"faces": 1, "largest_face_ratio": ratio}))
     return PieceReading(sha256="0" * 64, pages=[page])
 
 
