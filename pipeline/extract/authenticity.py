@@ -95,6 +95,18 @@ def _same_name(printed: str, machine: str, *, cut: bool = False) -> bool:
     return full == short or (cut and len(short) >= 4 and full.startswith(short))
 
 
+def _starts_with_names(printed: ExtractedField, machine: ExtractedField) -> bool:
+    """Whether the printed given names begin with all the MRZ's, whole names only.
+
+    A name zone too short for every given name keeps the first ones (the old French
+    card drops those that do not fit): "PIERRE LOUIS" for "Pierre-Louis, Benoît".
+    "JEAN" is not "Jeanne": names compare whole.
+    """
+    printed_names = re.findall(r"[a-z]+", fold(printed.value))
+    machine_names = re.findall(r"[a-z]+", fold(machine.value))
+    return bool(machine_names) and printed_names[: len(machine_names)] == machine_names
+
+
 def _estimated(mrz: MrzReading, name: FieldName) -> bool:
     return mrz.format is MrzFormat.FR_CNI_OLD and name in _ESTIMATED
 
@@ -130,8 +142,9 @@ def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: Pa
             birth = fields[FieldName.BIRTH_NAME]
             confirmed = birth.evidence.model_copy(update={"confidence": 1.0})
             fields[FieldName.BIRTH_NAME] = birth.model_copy(update={"evidence": confirmed})
-        elif found.name in _NAME_FIELDS and _same_name(
-            printed.value, found.value, cut=_name_zone_full(mrz, found.name)
+        elif found.name in _NAME_FIELDS and (
+            _same_name(printed.value, found.value, cut=_name_zone_full(mrz, found.name))
+            or (found.name is FieldName.FIRST_NAMES and _starts_with_names(printed, found))
         ):
             confirmed = printed.evidence.model_copy(update={"confidence": 1.0})
             fields[found.name] = printed.model_copy(update={"evidence": confirmed})

@@ -86,12 +86,6 @@ def split_usage_name(text: str) -> tuple[str, str] | None:
     return (birth, usage) if birth and usage else None
 
 
-def _last_name_value(text: str) -> str | None:
-    """The name the holder uses: the usage name when one is printed after the birth name."""
-    split = split_usage_name(text)
-    return split[1] if split else _name_value(text)
-
-
 def _usage_value(text: str) -> str | None:
     """The value of a "Nom d'usage" row, its own marker dropped ("ép. DUMAS")."""
     marker = re.match(r"(?i)\s*(?:[ée]p(?:ouse)?\.?|vve\.?|veuve)\s+", text)
@@ -121,18 +115,33 @@ def _plain_name_value(text: str) -> str | None:
 
 
 def _names(doc: DocText) -> list[ExtractedField | None]:
-    """Last name (the usage name when one is printed) and birth name."""
-    usage = text_field(doc, FieldName.LAST_NAME, USAGE_NAME, _usage_value) or _usage_line(doc)
+    """Last name (the usage name when one is printed) and birth name.
+
+    A usage name is looked for in a "Nom d'usage" row, after the birth name in the
+    surname row ("MARTIN ép. DUMAS", which the page OCR may also cut short under
+    its label, so every value of the row is tried), or on a line of its own.
+    """
+    usage = (
+        text_field(doc, FieldName.LAST_NAME, USAGE_NAME, _usage_value)
+        or text_field(doc, FieldName.LAST_NAME, LAST_NAME, _usage_in_surname)
+        or _usage_line(doc)
+    )
     if usage is not None:
-        birth = text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value) or text_field(
-            doc, FieldName.BIRTH_NAME, LAST_NAME, _plain_name_value, FUZZY_LAST_NAME
+        birth = (
+            text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value)
+            or text_field(doc, FieldName.BIRTH_NAME, LAST_NAME, _birth_name_in_surname)
+            or text_field(doc, FieldName.BIRTH_NAME, LAST_NAME, _plain_name_value, FUZZY_LAST_NAME)
         )
         return [usage, birth]
     return [
-        text_field(doc, FieldName.LAST_NAME, LAST_NAME, _last_name_value, FUZZY_LAST_NAME),
-        text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value)
-        or text_field(doc, FieldName.BIRTH_NAME, LAST_NAME, _birth_name_in_surname),
+        text_field(doc, FieldName.LAST_NAME, LAST_NAME, _name_value, FUZZY_LAST_NAME),
+        text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value),
     ]
+
+
+def _usage_in_surname(text: str) -> str | None:
+    split = split_usage_name(text)
+    return split[1] if split else None
 
 
 def _birth_name_in_surname(text: str) -> str | None:

@@ -121,3 +121,24 @@ def test_no_issue_date_when_elimination_leaves_two_or_a_future_one() -> None:
     assert FieldName.ISSUE_DATE not in values(two, DocType.PASSPORT)
     future = _card_with_dates("04.08.1985", "15.11.2030")  # after AS_OF: no issue date
     assert FieldName.ISSUE_DATE not in values(future, DocType.PASSPORT)
+
+
+def _passport(printed_given: str, mrz_given: str) -> dict[FieldName, str]:
+    mrz = compose_td3(
+        document_number="21AB12345",
+        surname="MARTIN",
+        given_names=mrz_given,
+        sex="M",
+        birth_date=date(1985, 8, 4),
+        expiry_date=date(2035, 11, 14),
+    )
+    text = f"PASSEPORT\nNom / Surname\nMARTIN\nPrénoms / Given names\n{printed_given}\n"
+    return values(text + "\n".join(mrz), DocType.PASSPORT)
+
+
+def test_printed_given_names_kept_when_the_mrz_holds_only_the_first_ones() -> None:
+    assert _passport("Pierre-Louis, Benoît", "PIERRE LOUIS")[FieldName.FIRST_NAMES] == (
+        "Pierre-Louis, Benoît"
+    )
+    # Names compare whole: the MRZ's "JEAN" is not the printed "Jeanne".
+    assert _passport("Jeanne", "JEAN")[FieldName.FIRST_NAMES] == "JEAN"
