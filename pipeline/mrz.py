@@ -289,6 +289,19 @@ _EMPTY_WHEN_FILLED: dict[MrzFormat, tuple[tuple[int, int, int], ...]] = {
 _Edit = tuple[int, int, int, str]  # line, start, end, replacement
 
 
+def check_digit_corrections(field: str, digit: str) -> list[str]:
+    """The digit the field's data call for, when the check digit read is its look-alike.
+
+    Only ever offered beside a composite check: the composite weighs every field
+    check digit, so a corrected check digit passes it only if the data around it
+    were read right (or, once in ten, by chance, as for any correction).
+    """
+    if _check_passes(field, digit) or not set(field) <= set(MRZ_CHARSET):
+        return []
+    expected = str(check_digit(field))
+    return [expected] if expected in _DIGIT_LOOKALIKES.get(digit, "") else []
+
+
 def corrected_lines(lines: list[str], fmt: MrzFormat) -> list[tuple[list[str], int]]:
     """Line sets with failed checked fields replaced by their look-alike corrections,
     with the number of fields changed; the lines as read come first (0 changes)."""
@@ -302,7 +315,13 @@ def corrected_lines(lines: list[str], fmt: MrzFormat) -> list[tuple[list[str], i
             mask,
             composite_independent=spec.composite_independent,
         )
-        per_field.append([None] + [(spec.line, spec.start, spec.end, fix) for fix in fixes])
+        edits: list[_Edit | None] = [None]
+        edits += [(spec.line, spec.start, spec.end, fix) for fix in fixes]
+        edits += [
+            (spec.line, spec.check, spec.check + 1, digit)
+            for digit in check_digit_corrections(line[spec.start : spec.end], line[spec.check])
+        ]
+        per_field.append(edits)
     for row, start, end in _EMPTY_WHEN_FILLED.get(fmt, ()):
         # An empty field's check digit read as another digit: only '0' or '<' can be printed.
         if set(lines[row][start:end]) == {"<"} and lines[row][end] not in "0<":

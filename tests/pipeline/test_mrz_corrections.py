@@ -184,3 +184,15 @@ def test_three_reads_vote_character_by_character() -> None:
     assert combined is not None and combined.valid
     assert combined.lines == right
     assert not combine_readings(reads[:2], AS_OF).valid  # type: ignore[union-attr]
+
+
+def test_field_check_digit_misread_is_corrected_by_the_composite() -> None:
+    holder = HOLDER | {"birth_date": date(1970, 1, 2)}
+    line1, line2 = compose_td3(document_number="21AB12345", **holder)
+    assert line2[19] == "8"
+    reading = parse_mrz([line1, _swap(line2, 19, "0")], as_of=AS_OF)  # 8 read 0
+    assert reading.valid and reading.corrections == 1
+    assert reading.birth_date == "1970-01-02"
+    # The composite digit has no check above it: a misread one stays a failure.
+    wrong = "8" if line2[43] == "0" else "0" if line2[43] in "86" else "4"
+    assert not parse_mrz([line1, _swap(line2, 43, wrong)], as_of=AS_OF).valid
