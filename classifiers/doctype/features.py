@@ -99,10 +99,10 @@ def numeric_features(reading: PieceReading) -> list[float]:
         NumericFeature.CARD_SHAPE: float(0.0 < shape < 0.67),
         NumericFeature.COLOUR: math.log1p(max((s.colourfulness for s in signals), default=0.0)),
         NumericFeature.INK: float(np.mean([s.ink_ratio for s in signals])) if signals else 0.0,
-        NumericFeature.FACE: float(any(s.faces > 0 and _portrait(s) for s in signals)),
+        NumericFeature.FACE: float(any(s.faces > 0 and is_portrait(s) for s in signals)),
         # The portrait printed on a card or a form: it says "identity document", not
         # "identity photo" (a face there made card photos look like id photos).
-        NumericFeature.SMALL_FACE: float(any(s.faces > 0 and not _portrait(s) for s in signals)),
+        NumericFeature.SMALL_FACE: float(any(s.faces > 0 and not is_portrait(s) for s in signals)),
         NumericFeature.FACE_SIZE: max((s.largest_face_ratio for s in signals), default=0.0),
         # Id photos have a plain background by regulation; a card photographed on a
         # table does not, though both may read as a few specks and a face.
@@ -117,8 +117,9 @@ def numeric_features(reading: PieceReading) -> list[float]:
     return [values[name] for name in NUMERIC_FEATURES]
 
 
-def _portrait(signals: PageSignals) -> bool:
-    return signals.largest_face_ratio >= PORTRAIT_FACE_RATIO
+def is_portrait(signals: PageSignals) -> bool:
+    """A face as large as an identity photo's was found on the page."""
+    return signals.faces > 0 and signals.largest_face_ratio >= PORTRAIT_FACE_RATIO
 
 
 def mrz_kind(signals: list[PageSignals], text: str = "") -> dict[NumericFeature, float]:
