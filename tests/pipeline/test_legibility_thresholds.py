@@ -1,0 +1,102 @@
+"""Calibrated legibility thresholds: generated unreadable scans are always flagged, clean ones not.
+
+Unreadable scans are read for real (tesseract): their OCR confidence is what
+gives them away, as bench/legibility.py measured. Clean scans and photos are
+measured by `pipeline.legibility` with an OCR confidence set by hand, so that
+the image figures are shown not to flag them on their own.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from fixtures.generator.api import generate_document
+from fixtures.generator.model import Defect, Rendering
+from pipeline.analysis import MIN_OCR_CONFIDENCE, legibility_checks
+from pipeline.checks import CheckCode, CheckStatus
+from pipeline.intake import sniff
+from pipeline.legibility import measure_quality
+from pipeline.pages import iter_page_images
+from pipeline.piece import ReadOptions, read_piece
+from pipeline.settings import Limits
+from pipeline.types import Box, PageReading, Quality, TextSource, Word
+from tests.conftest import require_tool
+
+
+def _qualities(
+    tmp_path: Path, doc_type: str, rendering: Rendering, defect: Defect | None, seed: int
+) -> list[Quality]:
+    doc = generate_document(doc_type, tmp_path, seed=seed, rendering=rendering, defect=defect)
+    qualities = []
+    for file in doc.files:
+        path = tmp_path / file.path
+        qualities += [measure_quality(p.image, p.dpi) for p in iter_page_images(path, sniff(path))]
+    return qualities
+
+
+def _page(quality: Quality, confidence: float) -> PageReading:
+    words = [Word(text="lu", box=Box(x0=0.1, y0=0.1, x1=0.2, y1=0.12), confidence=confidence)]
+    return PageReading(
+        n=1,
+        text_source=TextSource.OCR,
+        text="texte lu" if confidence else "",
+        words=words if confidence else [],
+        confidence=confidence,
+        quality=quality,
+        width_px=1000,
+        height_px=1400,
+    )
+
+
+@pytest.mark.parametrize(("doc_type", "seed"), [("identity_card", 32)])
+def test_a_generated_unreadable_scan_is_flagged_on_every_page(
+    tmp_path: Path, doc_type: str, seed: int
+) -> None:
+    require_tool("tesseract")
+    doc = generate_document(
+        doc_type, tmp_path, seed=seed, rendering=Rendering.SCAN, defect=Defect.UNREADABLE
+    )
+    for file in doc.files:
+        reading = read_piece(tmp_path / file.path, ReadOptions(limits=Limits(), languages="fra"))
+        if reading.error is not None:
+            continue  # refused outright (OCR_FAILED): unreadable, never accepted either
+        checks = legibility_checks(reading.pages)
+        assert len(checks) == len(reading.pages) > 0
+        assert all(c.code is CheckCode.LEGIBILITY_LOW for c in checks)
+        assert all(c.status is CheckStatus.DOUBT for c in checks)
+
+
+@pytest.mark.parametrize(
+    ("doc_type", "rendering", "seed"),
+    [
+        ("proof_of_address", Rendering.SCAN, 41),
+        ("bank_details", Rendering.PHOTO, 42),
+        ("tax_notice", Rendering.PHOTO, 43),
+        ("identity_card", Rendering.SCAN, 44),
+    ],
+)
+def test_clean_scans_and_photos_read_with_confidence_are_not_flagged(
+    tmp_path: Path, doc_type: str, rendering: Rendering, seed: int
+) -> None:
+    for quality in _qualities(tmp_path, doc_type, rendering, None, seed):
+        assert legibility_checks([_page(quality, confidence=0.9)]) == []
+
+
+def test_a_sharp_page_read_with_low_confidence_is_flagged() -> None:
+    sharp = Quality(blur=2.0, dpi=300, contrast=0.8, blank=False)
+    page = _page(sharp, confidence=MIN_OCR_CONFIDENCE - 0.05)
+    [check] = legibility_checks([page])
+    assert "lecture incertaine" in check.officer_message
+    confident = page.model_copy(update={"confidence": MIN_OCR_CONFIDENCE + 0.05})
+    assert legibility_checks([confident]) == []
+
+
+def test_a_page_with_ink_but_no_word_read_is_flagged() -> None:
+    inked = Quality(blur=1.0, dpi=200, contrast=0.3, blank=False)
+    [check] = legibility_checks([_page(inked, confidence=0.0)])
+    assert "aucun texte lu" in check.officer_message
+    blank = Quality(blur=0.0, dpi=200, contrast=0.1, blank=True)
+    [check] = legibility_checks([_page(blank, confidence=0.0)])
+    assert "page blanche" in check.officer_message
