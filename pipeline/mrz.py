@@ -568,15 +568,16 @@ def _parse_td2_td3(lines: list[str], as_of: date, fmt: MrzFormat) -> MrzReading:
 def fr_cni_old_expiry(issue_month: date, birth: date | None) -> date:
     """Expiry of a French identity card of the old format, from its issue month.
 
-    Validity is 10 years. Décret 2013-1188 extended it to 15 years for cards
-    issued from 2004-01-02 to 2013-12-31 to people who were adults at issue. The
-    MRZ only carries the issue year and month, so the result is the last day of
-    the month 10 (or 15) years later: in the holder's favour, never a day early.
-    Issue-month ambiguity for January 2004 is resolved in the holder's favour too.
+    Validity is 10 years for cards issued to minors and for cards issued before
+    2004. Décret 2013-1188 made it 15 years for cards issued to adults from
+    2014-01-01 on, and extended the cards issued to adults from 2004-01-02 to
+    2013-12-31 to 15 years as well. The MRZ only carries the issue year and
+    month, so the result is the last day of the month 10 (or 15) years later:
+    in the holder's favour, never a day early. Issue-month ambiguity for
+    January 2004 is resolved in the holder's favour too.
     """
-    extended_window = date(2004, 1, 1) <= issue_month <= date(2013, 12, 1)
     adult = birth is not None and _age_on(birth, issue_month) >= 18
-    years = 15 if extended_window and adult else 10
+    years = 15 if issue_month >= date(2004, 1, 1) and adult else 10
     return _add_years_end_of_month(issue_month, years)
 
 

@@ -57,6 +57,7 @@ FIELD_LABELS_FR: dict[FieldName | str, str] = {
 # CNI issued 2004-2013 to adults stay valid 5 years beyond the printed date (décret 2013-1188).
 CNI_EXTENSION_ISSUED = (date(2004, 1, 1), date(2013, 12, 31))
 CNI_EXTENSION_YEARS = 5
+PRINTED_CNI_YEARS = 10  # the validity printed on the cards the decree extends
 # During the summer holidays a certificate for the coming school year may not exist yet.
 SUMMER_MONTHS = frozenset({7, 8})
 SCHOOL_YEAR_STARTS_MONTH = 9
@@ -160,6 +161,10 @@ def _cni_extension(fields: Fields, ctx: RuleContext, expiry: date) -> CheckStatu
         in_window = CNI_EXTENSION_ISSUED[0] <= issued_guess <= CNI_EXTENSION_ISSUED[1]
         return CheckStatus.DOUBT if in_window else CheckStatus.KO
     if not CNI_EXTENSION_ISSUED[0] <= issue <= CNI_EXTENSION_ISSUED[1]:
+        return CheckStatus.KO
+    if expiry > issue.replace(year=issue.year + PRINTED_CNI_YEARS) + timedelta(days=31):
+        # Already the 15-year date (estimated from the old card's MRZ): extending it
+        # again would accept a card that expired.
         return CheckStatus.KO
     birth_field = fields.get(FieldName.BIRTH_DATE)
     birth = parse_iso_date(birth_field.value) if birth_field else None

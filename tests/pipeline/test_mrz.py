@@ -114,11 +114,16 @@ def test_old_french_card_parses_with_estimated_expiry() -> None:
 def test_old_french_card_validity_rules() -> None:
     adult_2008 = fr_cni_old_expiry(date(2008, 5, 1), date(1975, 6, 7))
     minor_2008 = fr_cni_old_expiry(date(2008, 5, 1), date(1995, 6, 7))
+    # From 2014 on, cards issued to adults are printed valid for 15 years.
     adult_2015 = fr_cni_old_expiry(date(2015, 1, 1), date(1975, 6, 7))
-    assert (adult_2008, minor_2008, adult_2015) == (
+    minor_2015 = fr_cni_old_expiry(date(2015, 1, 1), date(2000, 6, 7))
+    adult_2003 = fr_cni_old_expiry(date(2003, 5, 1), date(1975, 6, 7))
+    assert (adult_2008, minor_2008, adult_2015, minor_2015, adult_2003) == (
         date(2023, 5, 31),
         date(2018, 5, 31),
+        date(2030, 1, 31),
         date(2025, 1, 31),
+        date(2013, 5, 31),
     )
 
 

@@ -108,6 +108,17 @@ def test_identity_card_of_2013_issued_to_an_adult_is_still_valid() -> None:
     )
 
 
+def test_an_expiry_that_already_counts_fifteen_years_is_not_extended_again() -> None:
+    # Issued 2008 to an adult: the MRZ estimate of the old card says 2023-05-31.
+    items = [
+        field(F.EXPIRY_DATE, "2023-05-31"),
+        field(F.ISSUE_DATE, "2008-05-01"),
+        field(F.BIRTH_DATE, "1975-06-07"),
+    ]
+    check = run("not_expired", items, doc_type=DocType.IDENTITY_CARD)
+    assert_check(check, CheckCode.EXPIRED, CheckStatus.KO)
+
+
 def test_identity_card_possibly_extended_without_issue_date_is_a_doubt() -> None:
     check = run("not_expired", [field(F.EXPIRY_DATE, "2022-06-01")], doc_type=DocType.IDENTITY_CARD)
     assert_check(check, CheckCode.EXPIRED, CheckStatus.DOUBT)
