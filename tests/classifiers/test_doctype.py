@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from classifiers.doctype import dataset as dataset_module
-from classifiers.doctype.classifier import DoctypeModel
+from classifiers.doctype.classifier import DoctypeModel, condition_on_portrait
 from classifiers.doctype.dataset import (
     HOLDOUT_TEMPLATES,
     Sample,
@@ -443,3 +443,15 @@ def test_validation_reads_each_born_digital_document_twice() -> None:
     spec = TrainingPlan().validation_spec()
     assert spec.keep_clean and spec.simulate_share == 1.0
     assert set(spec.include or ()) == set(HOLDOUT_TEMPLATES)
+
+
+def test_no_portrait_takes_id_photo_probability_without_crowning_the_runner_up() -> None:
+    classes = np.asarray(["id_photo", "identity_card", "passport"], dtype=object)
+    proba = np.asarray([[0.74, 0.24, 0.02], [0.74, 0.24, 0.02]])
+    updated = condition_on_portrait(proba, classes, [False, True])
+    assert updated.sum(axis=1) == pytest.approx([1.0, 1.0])
+    assert np.array_equal(updated[1], proba[1])  # a portrait: unchanged
+    assert updated[0, 0] == pytest.approx(0.074)
+    # The share taken is spread evenly: the identity card gains no more than the passport.
+    assert updated[0, 1] - 0.24 == pytest.approx(updated[0, 2] - 0.02)
+    assert updated[0].max() < 0.6  # nothing is answered with confidence
