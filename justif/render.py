@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from pipeline.analysis import MIN_CONTRAST, MIN_OCR_CONFIDENCE, MIN_SHARPNESS
 from pipeline.classification import Classification
 from pipeline.decision import PieceInput
 from pipeline.report import page_summary
@@ -135,10 +136,15 @@ def _legibility_word(page: dict[str, Any] | None) -> str:
     quality = page["quality"]
     if quality["blank"]:
         return "blanche"
-    if page["text_source"] == "ocr" and quality["blur"] < 0.6:
+    if page["text_source"] != "ocr":
+        return "bonne"
+    # The thresholds of the legibility check (pipeline/analysis.py), so the word agrees with it.
+    if quality["blur"] < MIN_SHARPNESS:
         return "floue"
-    if quality["contrast"] < 0.25:
+    if quality["contrast"] < MIN_CONTRAST:
         return "pâle"
+    if page.get("confidence", 1.0) < MIN_OCR_CONFIDENCE:
+        return "incertaine"
     return "bonne"
 
 
