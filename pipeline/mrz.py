@@ -5,10 +5,13 @@ permits), TD2 (2 x 36), TD3 (2 x 44: passports), and the French identity card
 issued until 2021 (2 x 36, its own layout, see `_parse_fr_cni_old`).
 
 OCR output is noisy, so lines are repaired before parsing: spaces dropped,
-'«' read for '<', fillers read as 'K', and O/0, I/1, S/5... confusions undone
-by the kind of field a character sits in (digits or letters). Every check digit
-is verified and reported; a repair can never make a wrong check digit pass
-because check digits themselves are only read, never guessed.
+'«' (or lower-case 'c'/'e' runs) read for '<', fillers read as 'K', and O/0,
+I/1, S/5... confusions undone by the kind of field a character sits in (digits
+or letters). Every check digit is verified and reported. When checks fail,
+look-alike corrections are tried (`corrected_lines`): each must be confirmed by
+a second check digit that weighs it independently (the composite), must be the
+only valid one, and is counted in `MrzReading.corrections`, whose values then
+carry weaker evidence. The composite check digit itself is only ever read.
 """
 
 from __future__ import annotations
@@ -200,9 +203,6 @@ def repair_lines(lines: list[str], fmt: MrzFormat) -> list[list[str]]:
     return [list(combo) for combo in itertools.product(*per_line)]
 
 
-# Characters OCR confuses inside alphanumeric fields (document numbers), both ways.
-_AMBIGUOUS = {"0": "O", "O": "0", "1": "I", "I": "1", "5": "S", "S": "5", "8": "B", "B": "8",
-              "2": "Z", "Z": "2", "6": "G", "G": "6"}  # fmt: skip
 # Look-alikes by what a position may hold (ICAO character classes): in digit
 # fields, the digits blurred photos merge (0/8/6, 3/8, 5/6, 1/7); in fields that
 # mix letters and digits (document numbers), the classic letter/digit pairs only.
@@ -335,33 +335,6 @@ def corrected_lines(lines: list[str], fmt: MrzFormat) -> list[tuple[list[str], i
                 fixed[row] = fixed[row][:start] + value + fixed[row][end:]
         results.append((fixed, sum(edit is not None for edit in combo)))
     return results
-
-
-def disambiguate(field: str, digit: str, *, max_changes: int = 2) -> str:
-    """The field itself if its check digit passes, else the unique look-alike variant that passes.
-
-    Only used for alphanumeric fields (document numbers) where the position does
-    not tell a letter from a digit; the check digit, read as is, decides. If no
-    variant or several variants with the same number of changes pass, the field is
-    returned unchanged and its check fails.
-    """
-    if _check_passes(field, digit):
-        return field
-    positions = [i for i, c in enumerate(field) if c in _AMBIGUOUS]
-    for changes in range(1, max_changes + 1):
-        passing = []
-        for chosen in itertools.combinations(positions, changes):
-            chars = list(field)
-            for i in chosen:
-                chars[i] = _AMBIGUOUS[chars[i]]
-            variant = "".join(chars)
-            if _check_passes(variant, digit):
-                passing.append(variant)
-        if len(passing) == 1:
-            return passing[0]
-        if passing:
-            return field
-    return field
 
 
 # --- result model -----------------------------------------------------------
