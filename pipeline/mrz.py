@@ -8,10 +8,12 @@ OCR output is noisy, so lines are repaired before parsing: spaces dropped,
 '«' (or lower-case 'c'/'e' runs) read for '<', fillers read as 'K', and O/0,
 I/1, S/5... confusions undone by the kind of field a character sits in (digits
 or letters). Every check digit is verified and reported. When checks fail,
-look-alike corrections are tried (`corrected_lines`): each must be confirmed by
-a second check digit that weighs it independently (the composite), must be the
-only valid one, and is counted in `MrzReading.corrections`, whose values then
-carry weaker evidence. The composite check digit itself is only ever read.
+look-alike corrections are tried (`corrected_lines`): digit corrections (dates,
+field check digits) must be confirmed by the composite check, which weighs them
+independently; letter/digit swaps in document numbers only by their own check
+digit, as the composite weighs them the same way. A correction must be the only
+valid one, and is counted in `MrzReading.corrections`, whose values then carry
+weaker evidence. The composite check digit itself is only ever read.
 """
 
 from __future__ import annotations
