@@ -354,6 +354,14 @@ def holder_matches_applicant(
         expected = _expected_person(applicant)
         result = match_person(expected, full_name=holder.value, ocr=ocr)
         expected_text = f"{expected.first_names} {expected.last_name}"
+        if _maybe_usage_name(result, expected, holder):
+            # As on identity documents: an account under the birth name of an
+            # applicant who declared only a usage name is for a person to judge.
+            result = NameMatch(
+                verdict=NameVerdict.UNCERTAIN,
+                score=result.score,
+                reason="same first name, other surname: maybe a usage (married) name",
+            )
     return [_name_check(CheckCode.HOLDER_MISMATCH, result, [holder], holder.value, expected_text)]
 
 

@@ -261,6 +261,19 @@ def test_other_surname_with_the_same_given_name_may_be_a_usage_name() -> None:
     assert_check(stranger, CheckCode.NAME_MISMATCH, CheckStatus.KO)
 
 
+def test_account_holder_with_the_same_given_name_may_be_a_usage_name() -> None:
+    # The same leniency as on identity documents, and the same limits.
+    holder = [field(F.ACCOUNT_HOLDER, "MME ANNE HERNANDEZ")]
+    usage_only = person(birth_name=None)
+    maybe = run("holder_matches_applicant", holder, applicant=usage_only)
+    assert_check(maybe, CheckCode.HOLDER_MISMATCH, CheckStatus.DOUBT)
+    declared = run("holder_matches_applicant", holder)
+    assert_check(declared, CheckCode.HOLDER_MISMATCH, CheckStatus.KO)
+    stranger = [field(F.ACCOUNT_HOLDER, "M PAUL HERNANDEZ")]
+    other = run("holder_matches_applicant", stranger, applicant=usage_only)
+    assert_check(other, CheckCode.HOLDER_MISMATCH, CheckStatus.KO)
+
+
 def test_name_mismatch_on_weak_ocr_is_a_doubt() -> None:
     check = run("name_matches_applicant", [ocr(F.HOLDER_NAME, "M. Paul LEROY", WEAK)])
     assert_check(check, CheckCode.NAME_MISMATCH, CheckStatus.DOUBT)
