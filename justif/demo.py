@@ -15,18 +15,19 @@ from rich.console import Console
 from justif import render
 from pipeline.settings import Settings
 
-# (procedure, defect planted, seed, outcome shown). Seeds picked for their
-# composition, so each outcome does not hinge on how well a scan happens to read
-# (tests/justif/test_demo.py keeps the compositions honest):
+# (procedure, defect planted, seed, applicant's declared surname or None).
+# Seeds picked for their composition, so each outcome does not hinge on how
+# well a scan happens to read (tests/justif/test_demo.py keeps them honest):
 # - 19: a clean dossier of five born-digital PDFs -> accepted;
 # - 8: a born-digital identity card that expired (its date is in the text
 #   layer: strong evidence) -> incomplete, with the message for the applicant;
-# - 2: born-digital pieces and a RIB scanned so badly nothing can be trusted
-#   -> to review (a doubt: the pipeline never refuses on a guess).
-DEMO_DOSSIERS: tuple[tuple[str, str | None, int], ...] = (
-    ("bourse-sanitaire-sociale", None, 19),
-    ("transport-scolaire", "expired", 8),
-    ("bourse-sanitaire-sociale", "unreadable", 2),
+# - 19 again, the applicant declaring a usage (married) surname and no birth
+#   name: every document carries the birth surname with the same given name,
+#   which a marriage may explain -> to review (never refused on a guess).
+DEMO_DOSSIERS: tuple[tuple[str, str | None, int, str | None], ...] = (
+    ("bourse-sanitaire-sociale", None, 19, None),
+    ("transport-scolaire", "expired", 8, None),
+    ("bourse-sanitaire-sociale", None, 19, "Lefort"),
 )
 DEMO_AS_OF = date(2026, 11, 26)
 
@@ -38,11 +39,21 @@ def generate(out_dir: Path) -> list[Path]:
     if out_dir.exists():
         shutil.rmtree(out_dir)
     folders = []
-    for procedure, defect, seed in DEMO_DOSSIERS:
-        folder = out_dir / f"{procedure}-{seed}"
+    for index, (procedure, defect, seed, usage_name) in enumerate(DEMO_DOSSIERS, start=1):
+        folder = out_dir / f"{index}-{procedure}-{seed}"
         generate_dossier(procedure, np.random.default_rng(seed), DEMO_AS_OF, folder, defect=defect)
+        if usage_name:
+            declare_usage_name(folder / "applicant.json", usage_name)
         folders.append(folder)
     return folders
+
+
+def declare_usage_name(applicant_file: Path, surname: str) -> None:
+    """The applicant declares `surname` as a usage name and gives no birth name."""
+    applicant = json.loads(applicant_file.read_text(encoding="utf-8"))
+    applicant["last_name"] = surname
+    applicant.pop("birth_name", None)
+    applicant_file.write_text(json.dumps(applicant, ensure_ascii=False, indent=1), encoding="utf-8")
 
 
 def piece_files(folder: Path) -> list[Path]:

@@ -13,16 +13,21 @@ def _truths(folder: Path) -> list[dict[str, object]]:
 
 
 def test_demo_dossiers_have_the_composition_their_outcome_needs(tmp_path: Path) -> None:
-    accepted, incomplete, review = (_truths(f) for f in generate(tmp_path / "demo"))
-    assert [d for _, d, _ in DEMO_DOSSIERS] == [None, "expired", "unreadable"]
+    folders = generate(tmp_path / "demo")
+    accepted, incomplete, review = (_truths(f) for f in folders)
+    assert [d for _, d, _, _ in DEMO_DOSSIERS] == [None, "expired", None]
     # Accepted: every piece born-digital, none defective.
     assert all(t["rendering"] == "born_digital" and not t["defects"] for t in accepted)
     # Incomplete: the expired piece is born-digital (its dates are strong evidence).
     [expired] = [t for t in incomplete if t["defects"]]
     assert expired["defects"] == ["expired"] and expired["rendering"] == "born_digital"
-    # To review: only the unreadable piece is not born-digital.
-    [bad] = [t for t in review if t["rendering"] != "born_digital"]
-    assert bad["defects"] == ["unreadable"]
+    # To review: the accepted dossier's born-digital pieces, the applicant
+    # declaring another surname with the same given name and no birth name.
+    assert review == accepted
+    declared = json.loads((folders[2] / "applicant.json").read_text())
+    original = json.loads((folders[0] / "applicant.json").read_text())
+    assert declared["first_name"] == original["first_name"]
+    assert declared["last_name"] != original["last_name"] and "birth_name" not in declared
 
 
 def _report(decision: str, statuses: dict[str, str], doubts: list[str]) -> dict[str, object]:
