@@ -71,7 +71,7 @@ def run(console: Console, out_dir: Path | None) -> list[dict[str, Any]]:
     console.print(f"Modèle de classification : version {model.version}")
     console.print(f"Génération de {len(DEMO_DOSSIERS)} dossiers d'exemple dans {out_dir}")
     reports = []
-    for folder in generate(out_dir):
+    for folder, (*_, usage_name) in zip(generate(out_dir), DEMO_DOSSIERS, strict=True):
         expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
         applicant = json.loads((folder / "applicant.json").read_text(encoding="utf-8"))
         started = time.perf_counter()
@@ -81,6 +81,10 @@ def run(console: Console, out_dir: Path | None) -> list[dict[str, Any]]:
         elapsed = time.perf_counter() - started
         render.print_report(console, report)
         planted = ", ".join(expected["defects"]) or "aucun"
+        if usage_name:
+            planted += (
+                f" (demandeur déclaré sous le nom d'usage « {usage_name} », sans nom de naissance)"
+            )
         console.print(f"Pourquoi : {explain_decision(report)}", markup=False)
         console.print(f"Défaut introduit : {planted} — vérifié en {elapsed:.1f} s\n")
         reports.append(report)
