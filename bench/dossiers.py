@@ -97,6 +97,12 @@ def piece_summaries(report: dict[str, Any]) -> list[dict[str, Any]]:
             "not_ok": [
                 f"{c['code']}:{c['status']}" for c in piece["checks"] if c["status"] != "ok"
             ],
+            # Legibility figures of OCR'd pages: (sharpness, contrast, OCR confidence).
+            "ocr_pages": [
+                (p["quality"]["blur"], p["quality"]["contrast"], p["confidence"])
+                for p in piece.get("pages", [])
+                if p["text_source"] == "ocr"
+            ],
         }
         for piece in report["pieces"]
     ]
