@@ -18,7 +18,7 @@ from pipeline.rules import PhotoMeasurement, legibility_low, mrz_invalid, twoddo
 from pipeline.twoddoc import TrustList
 from pipeline.types import PageReading, PieceReading, TextSource
 
-# Calibrated by bench/legibility.py (figures in docs/benchmarks.md, "Legibility"):
+# Calibrated by bench/legibility.py (docs/benchmarks.md, "Legibility calibration"):
 # OCR character accuracy of degraded text pages against these figures. OCR
 # confidence is what tells trustworthy text from garbage (every page read at
 # under 90 % accuracy had a mean word confidence ≤ 0.63, every page at ≥ 95 %
