@@ -61,6 +61,7 @@ def analyse_piece(
         fields=extraction.as_list(),
         checks=checks,
         photo=photo_measurement(reading) if (doc_type or guess) is DocType.ID_PHOTO else None,
+        texts=[page.text for page in reading.pages],
     )
 
 

@@ -62,6 +62,7 @@ class PieceInput(BaseModel):
     checks: list[Check] = Field(default_factory=list)  # MRZ, 2D-Doc, legibility...
     photo: PhotoMeasurement | None = None  # for id_photo pieces
     requirement_hint: str | None = None  # upload slot, used only when the type is unknown
+    texts: list[str] = Field(default_factory=list)  # page texts, for rules that look beyond fields
 
 
 class Assignment(BaseModel):
@@ -196,6 +197,7 @@ def run_rules(
         procedure=procedure,
         doc_type=pieces[0].doc_type,
         photo=next((p.photo for p in pieces if p.photo is not None), None),
+        texts=tuple(text for p in pieces for text in p.texts),
     )
     checks: list[Check] = []
     for ref in requirement.rules:

@@ -12,6 +12,7 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, timedelta
+from itertools import pairwise
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
@@ -82,6 +83,8 @@ class RuleContext:
     procedure: Procedure
     doc_type: DocType | None = None
     photo: PhotoMeasurement | None = None
+    # The pieces' page texts: a name rule refuses only if the applicant is printed nowhere.
+    texts: tuple[str, ...] = ()
 
 
 RuleFunc = Callable[[Fields, Applicant, RuleContext, Any], list[Check]]
@@ -296,6 +299,29 @@ def _maybe_usage_name(
     return bool(wanted) and wanted[0] in given
 
 
+def _named_elsewhere(result: NameMatch, expected: PersonName, texts: tuple[str, ...]) -> bool:
+    """A mismatch on a piece that prints the applicant's full name somewhere is for a person.
+
+    Documents name several people (landlord and tenant, employer and
+    employee): the field read may be the other one. Only a `ko` is softened.
+    """
+    if result.verdict is not NameVerdict.MISMATCH or not texts:
+        return False
+    wanted = normalise(f"{expected.first_names} {expected.last_name}").split()
+    if len(wanted) < 2:
+        return False
+    printed = " ".join(normalise(text) for text in texts).split()
+    first, last = wanted[0], wanted[-1]
+    # Given name and surname side by side, in either order (forms print "NOM Prénom").
+    pairs = set(pairwise(printed))
+    return (first, last) in pairs or (last, first) in pairs
+
+
+_OTHER_PERSON_NAMED = (
+    "the applicant is printed elsewhere on the piece: maybe another person's field"
+)
+
+
 def name_matches_applicant(
     fields: Fields, applicant: Applicant, ctx: RuleContext, param: None
 ) -> list[Check]:
@@ -323,6 +349,10 @@ def name_matches_applicant(
                 score=result.score,
                 reason="same first name, other surname: maybe a usage (married) name",
             )
+        if _named_elsewhere(result, expected, ctx.texts):
+            result = NameMatch(
+                verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_OTHER_PERSON_NAMED
+            )
         return [
             _name_check(
                 CheckCode.NAME_MISMATCH,
@@ -336,6 +366,10 @@ def name_matches_applicant(
     if holder is None:
         return [field_missing(FieldName.HOLDER_NAME)]
     result = match_person(expected, full_name=holder.value, ocr=read_by_ocr(holder))
+    if _named_elsewhere(result, expected, ctx.texts):
+        result = NameMatch(
+            verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_OTHER_PERSON_NAMED
+        )
     return [_name_check(CheckCode.NAME_MISMATCH, result, [holder], holder.value, expected_text)]
 
 
@@ -361,6 +395,10 @@ def holder_matches_applicant(
                 verdict=NameVerdict.UNCERTAIN,
                 score=result.score,
                 reason="same first name, other surname: maybe a usage (married) name",
+            )
+        if _named_elsewhere(result, expected, ctx.texts):
+            result = NameMatch(
+                verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_OTHER_PERSON_NAMED
             )
     return [_name_check(CheckCode.HOLDER_MISMATCH, result, [holder], holder.value, expected_text)]
 

@@ -274,6 +274,32 @@ def test_account_holder_with_the_same_given_name_may_be_a_usage_name() -> None:
     assert_check(other, CheckCode.HOLDER_MISMATCH, CheckStatus.KO)
 
 
+def test_another_name_read_on_a_piece_that_prints_the_applicant_is_a_doubt() -> None:
+    # A rent receipt names the landlord and the tenant: the field may hold the wrong one.
+    context = RuleContext(
+        as_of=AS_OF,
+        procedure=get_procedure("bourse-sanitaire-sociale"),
+        texts=("Bailleur : Mme Josiane Barbier", "Locataire : Mme Anne MARTIN, 3 rue Haute"),
+    )
+    landlord = fields(field(F.HOLDER_NAME, "Mme Josiane Barbier"))
+    [check] = RULES["name_matches_applicant"].func(landlord, person(), context, None)
+    assert_check(check, CheckCode.NAME_MISMATCH, CheckStatus.DOUBT)
+    [holder] = RULES["holder_matches_applicant"].func(
+        fields(field(F.ACCOUNT_HOLDER, "M GERARD LEBLANC")), person(), context, None
+    )
+    assert_check(holder, CheckCode.HOLDER_MISMATCH, CheckStatus.DOUBT)
+    # The applicant printed nowhere (only the surname, or nothing): still a refusal.
+    elsewhere = RuleContext(
+        as_of=AS_OF,
+        procedure=get_procedure("bourse-sanitaire-sociale"),
+        texts=("Bailleur : Mme Josiane Barbier", "Locataire : M. Paul MARTIN"),
+    )
+    [refused] = RULES["name_matches_applicant"].func(landlord, person(), elsewhere, None)
+    assert_check(refused, CheckCode.NAME_MISMATCH, CheckStatus.KO)
+    no_text = run("name_matches_applicant", list(landlord.values()))
+    assert_check(no_text, CheckCode.NAME_MISMATCH, CheckStatus.KO)
+
+
 def test_name_mismatch_on_weak_ocr_is_a_doubt() -> None:
     check = run("name_matches_applicant", [ocr(F.HOLDER_NAME, "M. Paul LEROY", WEAK)])
     assert_check(check, CheckCode.NAME_MISMATCH, CheckStatus.DOUBT)
