@@ -34,7 +34,7 @@ from pipeline.checks import (
     RequirementStatus,
     worst_status,
 )
-from pipeline.errors import InvalidApplicant
+from pipeline.errors import InvalidApplicant, blames_the_file
 from pipeline.fields import DocType, Evidence, ExtractedField, FieldName
 from pipeline.procedures import Procedure, Requirement
 from pipeline.rules import (
@@ -240,7 +240,12 @@ def evaluate_requirement(
         )
     if not readable:
         messages = [_unreadable_message(p, requirement.label) for p in pieces]
-        return _requirement(requirement, RequirementStatus.INVALID, files, [], messages)
+        status = (
+            RequirementStatus.INVALID
+            if all(_file_at_fault(p) for p in pieces)
+            else RequirementStatus.DOUBT
+        )
+        return _requirement(requirement, status, files, [], messages)
     rule_checks = run_rules(requirement, readable, applicant, procedure, as_of)
     all_checks = rule_checks + [c for p in readable for c in own_checks(p, procedure)]
     status = _STATUS_OF_CHECK[worst_status(all_checks)]
@@ -268,6 +273,10 @@ def _requirement(
         checks=checks,
     )
     return _Evaluated(report=report, messages=messages)
+
+
+def _file_at_fault(piece: PieceInput) -> bool:
+    return piece.error is not None and blames_the_file(piece.error.code)
 
 
 def _unreadable_message(piece: PieceInput, label: str | None = None) -> str:
@@ -378,7 +387,8 @@ def _decision(
     unassigned = [by_file[f] for f in assignment.unassigned]
     # A readable file whose type is a guess may be the missing piece, even when its
     # guess placed it under another requirement: never "missing" on a guess.
-    guessing = any(p.error is None for p in unassigned) or any(
+    # So may a file we failed to read for reasons of our own (a time limit on a busy machine).
+    guessing = any(p.error is None or not _file_at_fault(p) for p in unassigned) or any(
         is_abstained(p, procedure) for p in by_file.values()
     )
     invalid = [e for e in required if e.report.status is RequirementStatus.INVALID]

@@ -68,6 +68,9 @@ class PieceError(JustifError):
     """A piece cannot be read; its `code` is stable and documented in docs/errors.md."""
 
     code = "PIECE_ERROR"
+    # False where our own limits on a busy machine may be the cause (a time limit, a
+    # crash): the citizen is then not asked to send the file again on that alone.
+    file_at_fault = True
 
 
 class EmptyFile(PieceError):
@@ -104,6 +107,7 @@ class CorruptFile(PieceError):
 
 class ParseTimeout(PieceError):
     code = "PARSE_TIMEOUT"
+    file_at_fault = False
 
 
 class ParseMemoryExceeded(PieceError):
@@ -112,12 +116,14 @@ class ParseMemoryExceeded(PieceError):
 
 class ParseCrashed(PieceError):
     code = "PARSE_CRASHED"
+    file_at_fault = False
 
 
 class OcrFailed(PieceError):
-    """Tesseract gave up on a page (crash or time limit): the file is the likely cause."""
+    """Tesseract gave up on a page (crash or time limit): the file or a busy machine."""
 
     code = "OCR_FAILED"
+    file_at_fault = False
 
 
 class OcrUnavailable(JustifError):
@@ -144,3 +150,9 @@ PIECE_ERRORS: dict[str, type[PieceError]] = {
         OcrFailed,
     )
 }
+
+
+def blames_the_file(code: str) -> bool:
+    """Whether an unreadable piece's error code is certainly the file's doing."""
+    error = PIECE_ERRORS.get(code)
+    return error.file_at_fault if error is not None else True

@@ -245,6 +245,23 @@ def test_unreadable_piece_in_its_upload_slot_invalidates_the_requirement() -> No
     assert report.decision is Decision.ACCEPTED
 
 
+OCR_TIMED_OUT = ErrorInfo(code="OCR_FAILED", message="La lecture du document a échoué.")
+
+
+@pytest.mark.parametrize("hint", [None, "rib"])
+def test_a_file_we_failed_to_read_on_our_side_goes_to_review_not_back_to_the_citizen(
+    hint: str | None,
+) -> None:
+    # A time limit may be hit because the machine is busy: not strong evidence of a bad file.
+    failed = piece("rib.jpg", None, error=OCR_TIMED_OUT, requirement_hint=hint)
+    report = run(replace(complete_dossier(), "rib.pdf", failed))
+    assert report.decision is Decision.TO_REVIEW
+    assert piece_of(report, "rib.jpg").status is PieceStatus.UNREADABLE
+    # the same slot with a file at fault still asks the citizen for another one
+    locked = piece("rib.jpg", None, error=ENCRYPTED, requirement_hint=hint)
+    assert run(replace(complete_dossier(), "rib.pdf", locked)).decision is Decision.INCOMPLETE
+
+
 def test_classifier_abstention_is_a_doubt() -> None:
     unsure = complete_dossier()[3].model_copy(update={"confidence": 0.42, "abstained": True})
     report = run(replace(complete_dossier(), "rib.pdf", unsure))
