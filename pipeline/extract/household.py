@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 
+from pipeline.extract.addressee import addressee
 from pipeline.extract.common import address_fields, document_date, text_field
 from pipeline.extract.identifiers import Identifier, parse_fiscal_number, parse_tax_reference
 from pipeline.extract.people import (
@@ -41,7 +42,16 @@ AMOUNT = re.compile(r"(?<![0-9])(\d{1,3}(?:[ \u00a0\u202f■.]\d{3})+|\d+)(?:,\d
 
 def person_fields(doc: DocText) -> list[ExtractedField]:
     """Holder name as printed, last/first names when capitals tell them apart, the address."""
-    hits = people_after_civility(doc)
+    return _holder_fields(doc, people_after_civility(doc))
+
+
+def addressee_fields(doc: DocText) -> list[ExtractedField]:
+    """As `person_fields`, for the person a proof of address is for: the tenant, subscriber
+    or hosted person, never its landlord, agency or host."""
+    return _holder_fields(doc, addressee(doc))
+
+
+def _holder_fields(doc: DocText, hits: list[Hit]) -> list[ExtractedField]:
     if not hits:
         labelled = text_field(doc, FieldName.HOLDER_NAME, HOLDER, clean_name)
         if labelled is None:
@@ -51,7 +61,7 @@ def person_fields(doc: DocText) -> list[ExtractedField]:
     fields = [make_field(FieldName.HOLDER_NAME, hit.raw, hit)]
     # The same person is often printed again with the surname in capitals ("Déclarant 1 :
     # M. DUPONT Jean"); only that tells the surname from the first names.
-    same = [h for h in hits if _same_words(h.raw, hit.raw)]
+    same = [h for h in [hit, *people_after_civility(doc)] if _same_words(h.raw, hit.raw)]
     for other in same:
         split = split_full_name(other.raw)
         if split:
@@ -78,7 +88,7 @@ def _same_words(one: str, other: str) -> bool:
 
 
 def extract_proof_of_address(doc: DocText) -> list[ExtractedField]:
-    fields = person_fields(doc)
+    fields = addressee_fields(doc)
     found = document_date(doc)
     return fields + ([found] if found else [])
 
@@ -132,4 +142,10 @@ def extract_tax_notice(doc: DocText) -> list[ExtractedField]:
     return fields + [f for f in optional if f is not None]
 
 
-__all__ = ["extract_proof_of_address", "extract_tax_notice", "person_fields", "strip_civility"]
+__all__ = [
+    "addressee_fields",
+    "extract_proof_of_address",
+    "extract_tax_notice",
+    "person_fields",
+    "strip_civility",
+]
