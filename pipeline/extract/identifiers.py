@@ -143,7 +143,7 @@ def parse_tax_reference(text: str) -> Identifier | None:
 
 POSTCODE_CITY = re.compile(
     r"(?<![0-9])((?:0[1-9]|[1-8][0-9]|9[0-8])[0-9]{3})\s+"
-    r"([A-ZÀ-Ýa-zà-ÿ][A-Za-zÀ-ÿ' \-]+?)\s*(?:cedex[^,]*)?(?=\s*(?:,|$))",
+    r"([A-ZÀ-Ýa-zà-ÿ][A-Za-zÀ-ÿ' \-]+?)\s*(?:cedex[^,]*)?(?=\s*(?:,|\.?\s*$))",
     re.IGNORECASE,
 )
 

@@ -126,6 +126,8 @@ INSURANCE = """
 Mutuelle Assurance Habitat
 Représentée par M. Alain ROCHE, directeur
 Mutuelle Assurance Habitat atteste que Mme Inès FAURE est titulaire d'un contrat
+d'assurance multirisque habitation garantissant les risques locatifs pour le
+logement situé au 47, boulevard Stéphane Roger, 64100 Bayonne.
 Fait à Niort, le 01/10/2026
 """
 
@@ -187,6 +189,14 @@ def test_tenant_address_comes_with_the_tenant() -> None:
     assert values[FieldName.LAST_NAME] == "GÉRARD"
     assert values[FieldName.POSTCODE] == "25000"
     assert values[FieldName.ADDRESS_LINE] == "74, chemin de Bazin"
+
+
+def test_address_ending_a_sentence() -> None:
+    # An insurer's attestation prints the address inside a sentence, ended by its period.
+    reading = PieceReading(sha256="0" * 64, pages=[page(INSURANCE)])
+    found = extract_fields(reading, DocType.PROOF_OF_ADDRESS, as_of=AS_OF, trust=None)
+    values = {name: f.value for name, f in found.fields.items()}
+    assert (values[FieldName.POSTCODE], values[FieldName.CITY]) == ("64100", "Bayonne")
 
 
 def test_a_landlord_alone_is_no_holder() -> None:
