@@ -320,6 +320,25 @@ def _named_elsewhere(result: NameMatch, expected: PersonName, texts: tuple[str, 
 _OTHER_PERSON_NAMED = (
     "the applicant is printed elsewhere on the piece: maybe another person's field"
 )
+_MAYBE_USAGE_NAME = "same first name, other surname: maybe a usage (married) name"
+
+
+def _benefit_of_doubt(
+    result: NameMatch,
+    expected: PersonName,
+    first: ExtractedField | None,
+    texts: tuple[str, ...],
+) -> NameMatch:
+    """A mismatch a usage name or another person's field may explain becomes uncertain."""
+    if _maybe_usage_name(result, expected, first):
+        return NameMatch(
+            verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_MAYBE_USAGE_NAME
+        )
+    if _named_elsewhere(result, expected, texts):
+        return NameMatch(
+            verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_OTHER_PERSON_NAMED
+        )
+    return result
 
 
 def name_matches_applicant(
@@ -343,16 +362,7 @@ def name_matches_applicant(
             birth_name=birth.value if birth else None,
             ocr=read_by_ocr(*used),
         )
-        if _maybe_usage_name(result, expected, first):
-            result = NameMatch(
-                verdict=NameVerdict.UNCERTAIN,
-                score=result.score,
-                reason="same first name, other surname: maybe a usage (married) name",
-            )
-        if _named_elsewhere(result, expected, ctx.texts):
-            result = NameMatch(
-                verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_OTHER_PERSON_NAMED
-            )
+        result = _benefit_of_doubt(result, expected, first, ctx.texts)
         return [
             _name_check(
                 CheckCode.NAME_MISMATCH,
@@ -366,10 +376,7 @@ def name_matches_applicant(
     if holder is None:
         return [field_missing(FieldName.HOLDER_NAME)]
     result = match_person(expected, full_name=holder.value, ocr=read_by_ocr(holder))
-    if _named_elsewhere(result, expected, ctx.texts):
-        result = NameMatch(
-            verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_OTHER_PERSON_NAMED
-        )
+    result = _benefit_of_doubt(result, expected, None, ctx.texts)
     return [_name_check(CheckCode.NAME_MISMATCH, result, [holder], holder.value, expected_text)]
 
 
@@ -388,18 +395,9 @@ def holder_matches_applicant(
         expected = _expected_person(applicant)
         result = match_person(expected, full_name=holder.value, ocr=ocr)
         expected_text = f"{expected.first_names} {expected.last_name}"
-        if _maybe_usage_name(result, expected, holder):
-            # As on identity documents: an account under the birth name of an
-            # applicant who declared only a usage name is for a person to judge.
-            result = NameMatch(
-                verdict=NameVerdict.UNCERTAIN,
-                score=result.score,
-                reason="same first name, other surname: maybe a usage (married) name",
-            )
-        if _named_elsewhere(result, expected, ctx.texts):
-            result = NameMatch(
-                verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_OTHER_PERSON_NAMED
-            )
+        # As on identity documents: an account under the birth name of an
+        # applicant who declared only a usage name is for a person to judge.
+        result = _benefit_of_doubt(result, expected, holder, ctx.texts)
     return [_name_check(CheckCode.HOLDER_MISMATCH, result, [holder], holder.value, expected_text)]
 
 
