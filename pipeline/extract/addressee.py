@@ -27,7 +27,7 @@ class Role(StrEnum):
 # Folded words announcing the person they precede or head. Word boundaries matter:
 # "hebergeant" (the host) must not read as "heberge" (the hosted).
 _ISSUER = (
-    r"bailleurs?", r"proprietaires?", r"mandataires?", r"agences?", r"gerante?s?",
+    r"bailleurs?", r"mandataires?", r"agences?", r"gerante?s?",
     r"gestionnaires?", r"syndic", r"administrateur de biens", r"hebergeante?s?",
     r"soussigne(?:\(e\)|e)?", r"signataire", r"signature", r"represente(?:e)? par",
     r"pour le compte de", r"emetteur", r"expediteur", r"fournisseur", r"conseillere?",
@@ -40,9 +40,23 @@ _HOLDER = (
     r"recue? de", r"de la part de", r"atteste(?:r)? que", r"certifie(?:r)? que",
     r"declarante?s?(?: \d)?", r"residant", r"domicilie(?:e)? chez",
 )  # fmt: skip
-_ROLE_WORDS = re.compile(
-    r"\b(?:(?P<issuer>" + "|".join(_ISSUER) + r")|(?P<holder>" + "|".join(_HOLDER) + r"))(?![a-z])"
+_OWNER = r"proprietaires?"
+
+
+def _role_words(issuer: tuple[str, ...], holder: tuple[str, ...]) -> re.Pattern[str]:
+    return re.compile(
+        r"\b(?:(?P<issuer>" + "|".join(issuer) + r")|(?P<holder>" + "|".join(holder) + r"))"
+        r"(?![a-z])"
+    )
+
+
+# Where a home is let or lent, its owner is the issuer; elsewhere (taxe foncière,
+# attestation de propriété) "Propriétaire" heads the very person living there.
+_LETTING = re.compile(
+    r"\b(?:loyers?|quittance|locataires?|bail|location|hebergee?s?|heberger|hebergement)\b"
 )
+_ROLE_WORDS = _role_words((_OWNER, *_ISSUER), _HOLDER)
+_OWNER_ROLE_WORDS = _role_words(_ISSUER, (_OWNER, *_HOLDER))
 _LABEL_MAX_WORDS = 6  # a heading line ("Locataire :", "Titulaire du contrat"), not a sentence
 _LOOK_UP = 2  # lines above a name where its heading may be
 _WRAP_WORDS = 3  # words either side of a line break that still tell a wrapped name's role
@@ -59,15 +73,17 @@ class Person:
 def people_with_roles(doc: DocText) -> list[Person]:
     """Every "civility + name" of the document, with the side of the document it is on."""
     found = []
+    letting = any(_LETTING.search(line.folded) for line in doc.lines)
+    words = _ROLE_WORDS if letting else _OWNER_ROLE_WORDS
     for line in doc.lines:
         previous_end = 0
         for start, end, hit in _people_on_line(line):
             # Only the words since the previous person on the line speak of this one.
             before = line.folded[previous_end:start]
             role = (
-                _role_before(before)
-                or _role_before(_sentence_start(doc, line, before))
-                or _role_above(doc, line, hit)
+                _role_before(before, words)
+                or _role_before(_sentence_start(doc, line, before), words)
+                or _role_above(doc, line, hit, words)
             )
             found.append(Person(hit, role or Role.UNKNOWN, _in_address_block(doc, line)))
             previous_end = end
@@ -117,9 +133,9 @@ def _without_trailing_lower(name: str) -> str:
     return " ".join(words)
 
 
-def _role_before(folded: str) -> Role | None:
+def _role_before(folded: str, words: re.Pattern[str]) -> Role | None:
     """Role of the nearest role word before a name on its line ("reçu de", "Bailleur :")."""
-    matches = list(_ROLE_WORDS.finditer(folded))
+    matches = list(words.finditer(folded))
     return _role_of(matches[-1]) if matches else None
 
 
@@ -140,7 +156,7 @@ def _role_of(match: re.Match[str]) -> Role:
     return Role.ISSUER if match["issuer"] else Role.HOLDER
 
 
-def _role_above(doc: DocText, line: Line, hit: Hit) -> Role | None:
+def _role_above(doc: DocText, line: Line, hit: Hit, words: re.Pattern[str]) -> Role | None:
     """Role announced by a heading just above a name, in the name's column."""
     at = doc.lines.index(line)
     for above in reversed(doc.lines[max(at - _LOOK_UP, 0) : at]):
@@ -150,7 +166,7 @@ def _role_above(doc: DocText, line: Line, hit: Hit) -> Role | None:
             return None  # another person's block
         if len(above.text.split()) > _LABEL_MAX_WORDS:
             continue
-        matches = list(_ROLE_WORDS.finditer(above.folded))
+        matches = list(words.finditer(above.folded))
         if matches:
             return _role_in_column(above, matches, hit)
     return None

@@ -140,6 +140,15 @@ Locataire : Mme Nadia HAMIDI
 Reçu la somme de 520,00 € pour le loyer d'octobre 2026.
 """
 
+OWNER_OCCUPIER = """
+AVIS DE TAXE FONCIÈRE 2026
+Propriétaire(s) :
+M. Olivier MERCIER
+9 rue du Four
+21000 Dijon
+Date d'établissement : 31/08/2026
+"""
+
 LANDLORD_ONLY = """
 QUITTANCE DE LOYER
 Bailleur :
@@ -163,6 +172,7 @@ Fait à Besançon, le 04/10/2026
         (SIGNED_BY_LANDLORD, "Mme Nadia HAMIDI"),
         (INSURANCE, "Mme Inès FAURE"),
         (LANDLORD_LETTERHEAD, "Mme Nadia HAMIDI"),
+        (OWNER_OCCUPIER, "M. Olivier MERCIER"),
         ("Titulaire du contrat : Mme Sophie LAMBERT\nFacture du 03/10/2026", "Mme Sophie LAMBERT"),
     ],
     ids=[
@@ -175,6 +185,7 @@ Fait à Besançon, le 04/10/2026
         "landlord-signature",
         "insurer-representative",
         "landlord-letterhead",
+        "owner-occupier",
         "labelled-subscriber",
     ],
 )
