@@ -18,11 +18,14 @@ from pipeline.extract.text import (
 )
 from pipeline.fields import ExtractedField, FieldName
 
+# Bilingual cards print "Nom d'usage / Alternate name": the English half is label too.
 LAST_NAME = label_pattern(
-    r"nom(?!\s+de\s+naissance)(?: de famille| d'usage)?(?:\s*/\s*surname)?", r"surname"
+    r"nom(?!\s+de\s+naissance)(?: de famille| d'usage(?:\s*/\s*alternate name)?)?"
+    r"(?:\s*/\s*surname)?",
+    r"surname",
 )
 BIRTH_NAME = label_pattern(r"nom de naissance")
-USAGE_NAME = label_pattern(r"nom d'usage")
+USAGE_NAME = label_pattern(r"nom d'usage(?:\s*/\s*alternate name)?", r"alternate name")
 PLAIN_LAST_NAME = label_pattern(r"nom(?!\s+de\s+naissance)(?!\s+d'usage)(?:\s*/\s*surname)?")
 FIRST_NAMES = label_pattern(r"prenom(?:\(s\)|s)?(?:\s*/\s*given names)?", r"given names")
 BIRTH_DATE = label_pattern(

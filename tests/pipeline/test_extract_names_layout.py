@@ -61,6 +61,12 @@ def test_usage_name_row_of_a_residence_permit() -> None:
     assert FieldName.BIRTH_NAME not in plain
 
 
+def test_bilingual_usage_name_label_is_no_name() -> None:
+    rows = "TITRE DE SÉJOUR\nNom / Surname\nRIBEIRO\nNom d'usage / Alternate name\n"
+    found = values(rows + "ép. KERGOAT\nPrénoms / Given names\nMarthe\n", DocType.RESIDENCE_PERMIT)
+    assert (found[FieldName.LAST_NAME], found[FieldName.BIRTH_NAME]) == ("KERGOAT", "RIBEIRO")
+
+
 def test_addressee_in_capitals_is_first_name_then_surname() -> None:
     assert split_postal_name("MME ZOÉ BRUN") == ("BRUN", "ZOÉ")
     assert split_postal_name("MME ANNE MARIE LE GALL") is None  # where does the surname start?
