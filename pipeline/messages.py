@@ -24,6 +24,7 @@ class CheckCode(StrEnum):
     HOLDER_MISMATCH = "HOLDER_MISMATCH"
     IBAN_INVALID = "IBAN_INVALID"
     SIREN_MISMATCH = "SIREN_MISMATCH"
+    SIRET_INVALID = "SIRET_INVALID"
     PHOTO_INVALID = "PHOTO_INVALID"
     FIELD_MISSING = "FIELD_MISSING"
     # pipeline checks (authenticity, legibility, classification)
@@ -101,6 +102,14 @@ MESSAGES: dict[CheckCode, Wording] = {
             "Envoyez le document de l'entreprise qui fait la demande."
         ),
         officer="SIREN lu : {found} ; SIREN attendu (d'après le SIRET déclaré) : {expected}.",
+    ),
+    CheckCode.SIRET_INVALID: Wording(
+        ok="Le numéro SIRET est valide.",
+        citizen=(
+            "Le numéro SIRET du document n'est pas valide. "
+            "Envoyez le document original, complet et lisible."
+        ),
+        officer="SIRET lu : {siret} ; clé de contrôle (Luhn) incorrecte : faute de frappe ou document modifié.",
     ),
     CheckCode.PHOTO_INVALID: Wording(
         ok="La photo montre un seul visage sur un fond uni.",

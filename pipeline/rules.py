@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 from stdnum import iban as stdnum_iban
+from stdnum.fr import siret as stdnum_siret
 
 from pipeline.applicants import (
     Applicant,
@@ -422,14 +423,24 @@ def siren_matches(
         raise TypeError(
             "siren_matches needs a company applicant (the procedure loader enforces it)"
         )
-    read = fields.get(FieldName.SIREN) or fields.get(FieldName.SIRET)
+    siret = fields.get(FieldName.SIRET)
+    # A SIRET whose Luhn key fails is mistyped or altered, whatever its SIREN says.
+    checks = [] if siret is None else [_siret_checksum(siret)]
+    read = fields.get(FieldName.SIREN) or siret
     if read is None:
         return [field_missing(FieldName.SIREN)]
     digits = re.sub(r"\D", "", read.value)[:9]
     params: dict[str, Any] = {"found": digits, "expected": applicant.siren}
     if len(digits) == 9 and digits == applicant.siren:
-        return [ok(CheckCode.SIREN_MISMATCH, [read], **params)]
-    return [ko_or_doubt(CheckCode.SIREN_MISMATCH, [read], **params)]
+        return [*checks, ok(CheckCode.SIREN_MISMATCH, [read], **params)]
+    return [*checks, ko_or_doubt(CheckCode.SIREN_MISMATCH, [read], **params)]
+
+
+def _siret_checksum(siret: ExtractedField) -> Check:
+    compact = stdnum_siret.compact(siret.value)
+    if stdnum_siret.is_valid(compact):
+        return ok(CheckCode.SIRET_INVALID, [siret], siret=compact)
+    return ko_or_doubt(CheckCode.SIRET_INVALID, [siret], siret=compact)
 
 
 # ---------------------------------------------------------------- photo

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -32,7 +33,14 @@ AS_OF = date(2026, 3, 15)
 F = FieldName
 
 
-def run(
+def run(rule: str, items: list[ExtractedField], **options: Any) -> Check:
+    """The one check a rule gives."""
+    checks = run_all(rule, items, **options)
+    assert len(checks) == 1
+    return checks[0]
+
+
+def run_all(
     rule: str,
     items: list[ExtractedField],
     *,
@@ -41,15 +49,13 @@ def run(
     as_of: date = AS_OF,
     doc_type: DocType | None = None,
     photo: PhotoMeasurement | None = None,
-) -> Check:
+) -> list[Check]:
     applicant = applicant or person()
     code = "aide-entreprise" if applicant.kind == "company" else "bourse-sanitaire-sociale"
     context = RuleContext(
         as_of=as_of, procedure=get_procedure(code), doc_type=doc_type, photo=photo
     )
-    checks = RULES[rule].func(fields(*items), applicant, context, param)
-    assert len(checks) == 1
-    return checks[0]
+    return RULES[rule].func(fields(*items), applicant, context, param)
 
 
 def assert_check(check: Check, code: CheckCode, status: CheckStatus) -> None:
@@ -364,8 +370,11 @@ def test_siren_matches() -> None:
     applicant = company()
     by_siren = run("siren_matches", [field(F.SIREN, "732 829 320")], applicant=applicant)
     assert_check(by_siren, CheckCode.SIREN_MISMATCH, CheckStatus.OK)
-    by_siret = run("siren_matches", [field(F.SIRET, SIRET)], applicant=applicant)
-    assert by_siret.status is CheckStatus.OK
+    by_siret = run_all("siren_matches", [field(F.SIRET, SIRET)], applicant=applicant)
+    assert [(c.code, c.status) for c in by_siret] == [
+        (CheckCode.SIRET_INVALID, CheckStatus.OK),
+        (CheckCode.SIREN_MISMATCH, CheckStatus.OK),
+    ]
     other = run("siren_matches", [field(F.SIREN, "552100554")], applicant=applicant)
     assert_check(other, CheckCode.SIREN_MISMATCH, CheckStatus.KO)
     assert "552100554" in other.officer_message
@@ -373,6 +382,17 @@ def test_siren_matches() -> None:
     assert weak.status is CheckStatus.DOUBT
     missing = run("siren_matches", [], applicant=applicant)
     assert_check(missing, CheckCode.FIELD_MISSING, CheckStatus.DOUBT)
+
+
+def test_a_siret_with_a_broken_key_is_refused_even_with_the_right_siren() -> None:
+    applicant = company()
+    broken = SIRET[:-1] + str((int(SIRET[-1]) + 5) % 10)
+    checks = run_all("siren_matches", [field(F.SIRET, broken)], applicant=applicant)
+    assert_check(checks[0], CheckCode.SIRET_INVALID, CheckStatus.KO)
+    assert broken in checks[0].officer_message
+    assert checks[1].status is CheckStatus.OK  # the SIREN part still matches
+    weak = run_all("siren_matches", [ocr(F.SIRET, broken, WEAK)], applicant=applicant)
+    assert weak[0].status is CheckStatus.DOUBT
 
 
 def test_siren_rule_refuses_a_person_applicant_loudly() -> None:
