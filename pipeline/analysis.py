@@ -31,6 +31,12 @@ from pipeline.types import PageReading, PieceReading, TextSource
 MIN_SHARPNESS = 0.03
 MIN_CONTRAST = 0.13
 MIN_OCR_CONFIDENCE = 0.70
+# Identity photos as uploaded (no dpi worth the name, so measured at their own
+# size): the generator's sharp drawings 0.004-0.015, the same under a 12-px blur
+# (its unreadable variant) 0.000-0.001. Real photos have more texture (hair,
+# eyes), so they measure higher; the floor only catches a photo no face can be
+# compared with.
+MIN_PHOTO_SHARPNESS = 0.002
 
 
 def analyse_piece(
@@ -49,8 +55,12 @@ def analyse_piece(
     extraction = ExtractedFields()
     if doc_type or guess:
         extraction = extract_fields(reading, doc_type or guess, as_of=as_of, trust=trust)  # type: ignore[arg-type]
-    # A photo has no text to read: its quality is judged by the photo rule instead.
-    legibility = [] if (doc_type or guess) is DocType.ID_PHOTO else legibility_checks(reading.pages)
+    # A photo has no text to read: only its sharpness is judged here, the rest by the photo rule.
+    legibility = (
+        photo_sharpness_checks(reading.pages)
+        if (doc_type or guess) is DocType.ID_PHOTO
+        else legibility_checks(reading.pages)
+    )
     checks = [*legibility, *authenticity_checks(extraction, reading)]
     return PieceInput(
         file=file,
@@ -87,6 +97,19 @@ def legibility_checks(pages: list[PageReading]) -> list[Check]:
         if problems:
             checks.append(legibility_low(page.n, ", ".join(problems)))
     return checks
+
+
+def photo_sharpness_checks(pages: list[PageReading]) -> list[Check]:
+    """A doubt on an identity photo too blurred to recognise a face by (never a refusal:
+    a smooth face has few edges, and a case officer judges better than the figure)."""
+    page = pages[0] if pages else None
+    if page is None:
+        return []
+    if page.quality.blank:
+        return [legibility_low(page.n, "image vide")]
+    if page.quality.blur < MIN_PHOTO_SHARPNESS:
+        return [legibility_low(page.n, f"photo floue (netteté {page.quality.blur:.3f})")]
+    return []
 
 
 def authenticity_checks(extraction: ExtractedFields, reading: PieceReading) -> list[Check]:

@@ -14,7 +14,7 @@ import pytest
 
 from fixtures.generator.api import generate_document
 from fixtures.generator.model import Defect, Rendering
-from pipeline.analysis import MIN_OCR_CONFIDENCE, legibility_checks
+from pipeline.analysis import MIN_OCR_CONFIDENCE, legibility_checks, photo_sharpness_checks
 from pipeline.checks import CheckCode, CheckStatus
 from pipeline.intake import sniff
 from pipeline.legibility import measure_quality
@@ -100,3 +100,15 @@ def test_a_page_with_ink_but_no_word_read_is_flagged() -> None:
     blank = Quality(blur=0.0, dpi=200, contrast=0.1, blank=True)
     [check] = legibility_checks([_page(blank, confidence=0.0)])
     assert "page blanche" in check.officer_message
+
+
+@pytest.mark.parametrize("seed", [51, 52])
+def test_a_blurred_identity_photo_is_a_doubt_and_a_sharp_one_passes(
+    tmp_path: Path, seed: int
+) -> None:
+    sharp = _qualities(tmp_path / "sharp", "id_photo", Rendering.PHOTO, None, seed)
+    assert photo_sharpness_checks([_page(q, confidence=0.0) for q in sharp]) == []
+    blurred = _qualities(tmp_path / "blur", "id_photo", Rendering.PHOTO, Defect.UNREADABLE, seed)
+    [check] = photo_sharpness_checks([_page(q, confidence=0.0) for q in blurred])
+    assert (check.code, check.status) == (CheckCode.LEGIBILITY_LOW, CheckStatus.DOUBT)
+    assert "photo floue" in check.officer_message
