@@ -177,7 +177,7 @@ def _issuer(text: str) -> str | None:
 def extract_identity(doc: DocText) -> list[ExtractedField]:
     found = [
         *_names(doc),
-        text_field(doc, FieldName.FIRST_NAMES, FIRST_NAMES, _name_value, FUZZY_FIRST_NAMES),
+        text_field(doc, FieldName.FIRST_NAMES, FIRST_NAMES, _plain_name_value, FUZZY_FIRST_NAMES),
         date_field(doc, FieldName.BIRTH_DATE, BIRTH_DATE, FUZZY_BIRTH_DATE),
         date_field(doc, FieldName.EXPIRY_DATE, EXPIRY_DATE, FUZZY_EXPIRY_DATE),
         date_field(doc, FieldName.ISSUE_DATE, ISSUE_DATE, FUZZY_ISSUE_DATE),

@@ -67,6 +67,12 @@ def test_bilingual_usage_name_label_is_no_name() -> None:
     assert (found[FieldName.LAST_NAME], found[FieldName.BIRTH_NAME]) == ("KERGOAT", "RIBEIRO")
 
 
+def test_the_english_half_of_a_given_names_label_is_no_given_name() -> None:
+    # Page OCR may cut "Prénoms / Given names" after the slash.
+    page = "PASSEPORT\nNom / Surname\nPOULAIN\nPrénoms /\nGiven names\nPaul\n"
+    assert values(page, DocType.PASSPORT)[FieldName.FIRST_NAMES] == "Paul"
+
+
 def test_addressee_in_capitals_is_first_name_then_surname() -> None:
     assert split_postal_name("MME ZOÉ BRUN") == ("BRUN", "ZOÉ")
     assert split_postal_name("MME ANNE MARIE LE GALL") is None  # where does the surname start?
