@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BaseModel, Field, TypeAdapter
 from stdnum import iban as stdnum_iban
+from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
 from pipeline.applicants import (
@@ -127,7 +128,9 @@ def fr_date(day: date) -> str:
 
 
 def read_by_ocr(*fields: ExtractedField) -> bool:
-    return any(f.evidence.source is TextSource.OCR for f in fields)
+    """Whether a name may carry reading errors: OCR'd text, or an MRZ, whose check
+    digits do not cover the names (an MRZ is itself OCR'd on a scan or photo)."""
+    return any(f.evidence.source in (TextSource.OCR, TextSource.MRZ) for f in fields)
 
 
 # ---------------------------------------------------------------- dates
@@ -339,7 +342,24 @@ def _benefit_of_doubt(
         return NameMatch(
             verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_OTHER_PERSON_NAMED
         )
+    if _misread_tail(result, expected, first):
+        return NameMatch(verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_MISREAD_TAIL)
     return result
+
+
+_MISREAD_TAIL = "the given name read starts with the expected one: stray characters read after it"
+
+
+def _misread_tail(result: NameMatch, expected: PersonName, first: ExtractedField | None) -> bool:
+    """A read given name made of the expected one and up to 3 stray characters: an MRZ's
+    fillers read as letters ("MAELLEKX" for MAËLLE<<), not another person."""
+    if result.verdict is not NameVerdict.MISMATCH or first is None or not read_by_ocr(first):
+        return False
+    read = normalise(first.value).split()
+    wanted = normalise(expected.first_names).split()
+    if not read or not wanted:
+        return False
+    return read[0].startswith(wanted[0]) and len(read[0]) - len(wanted[0]) <= 3
 
 
 def name_matches_applicant(
@@ -433,6 +453,10 @@ def siren_matches(
     params: dict[str, Any] = {"found": digits, "expected": applicant.siren}
     if len(digits) == 9 and digits == applicant.siren:
         return [*checks, ok(CheckCode.SIREN_MISMATCH, [read], **params)]
+    if not stdnum_siren.is_valid(digits):
+        # A SIREN that fails its own Luhn key was misread (or mistyped): no proof of
+        # another company.
+        return [*checks, doubt(CheckCode.SIREN_MISMATCH, [read], **params)]
     return [*checks, ko_or_doubt(CheckCode.SIREN_MISMATCH, [read], **params)]
 
 

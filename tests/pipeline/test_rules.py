@@ -27,6 +27,7 @@ from pipeline.rules import (
     type_mismatch,
     type_uncertain,
 )
+from pipeline.types import TextSource
 from tests.pipeline.fieldkit import SIRET, WEAK, company, field, fields, ocr, person
 
 AS_OF = date(2026, 3, 15)
@@ -393,6 +394,25 @@ def test_a_siret_with_a_broken_key_is_refused_even_with_the_right_siren() -> Non
     assert checks[1].status is CheckStatus.OK  # the SIREN part still matches
     weak = run_all("siren_matches", [ocr(F.SIRET, broken, WEAK)], applicant=applicant)
     assert weak[0].status is CheckStatus.DOUBT
+
+
+def test_a_siren_misread_into_an_invalid_number_is_a_doubt_not_another_company() -> None:
+    # 732829320 with one digit misread: its Luhn key fails, so it names no company.
+    misread = run("siren_matches", [field(F.SIREN, "732820320")], applicant=company())
+    assert_check(misread, CheckCode.SIREN_MISMATCH, CheckStatus.DOUBT)
+
+
+def test_a_name_read_from_an_mrz_with_misread_fillers_is_not_refused() -> None:
+    # MRZ names have no check digit: "MAELLEKX" is MAËLLE with its fillers misread.
+    applicant = person(first_name="Maëlle", last_name="Dumont", birth_name=None)
+    items = [
+        field(F.LAST_NAME, "DUMONT", source=TextSource.MRZ),
+        field(F.FIRST_NAMES, "MAELLEKX", source=TextSource.MRZ),
+    ]
+    check = run("name_matches_applicant", items, applicant=applicant)
+    assert check.status is not CheckStatus.KO  # OCR tolerance: ok or doubt
+    other = [items[0], field(F.FIRST_NAMES, "GERARD", source=TextSource.MRZ)]
+    assert run("name_matches_applicant", other, applicant=applicant).status is CheckStatus.KO
 
 
 def test_siren_rule_refuses_a_person_applicant_loudly() -> None:
