@@ -28,6 +28,7 @@ from pydantic import BaseModel, Field
 from pipeline.applicants import Applicant
 from pipeline.checks import (
     Check,
+    CheckCode,
     CheckStatus,
     Decision,
     PieceStatus,
@@ -119,7 +120,15 @@ def is_abstained(piece: PieceInput, procedure: Procedure) -> bool:
     """A readable piece whose type is a guess (or unknown): its type is for a human to confirm."""
     if piece.error is not None:
         return False
-    return piece.doc_type is None or piece.abstained or piece.confidence < procedure.type_threshold
+    # A type told from text too garbled to trust (a legibility doubt) is a guess too:
+    # a washed-out scan's noise was typed a CV at 0.86.
+    illegible = any(c.code is CheckCode.LEGIBILITY_LOW for c in piece.checks)
+    return (
+        piece.doc_type is None
+        or piece.abstained
+        or illegible
+        or piece.confidence < procedure.type_threshold
+    )
 
 
 def assign_pieces(pieces: Sequence[PieceInput], procedure: Procedure) -> Assignment:

@@ -21,7 +21,7 @@ from pipeline.errors import InvalidApplicant
 from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.messages import CheckCode
 from pipeline.procedures import Procedure, Requirement, RuleRef, get_procedure
-from pipeline.rules import PhotoMeasurement
+from pipeline.rules import PhotoMeasurement, legibility_low
 from pipeline.types import ErrorInfo
 from tests.pipeline.fieldkit import SIRET, WEAK, company, field, ocr, person
 
@@ -260,6 +260,19 @@ def test_a_file_we_failed_to_read_on_our_side_goes_to_review_not_back_to_the_cit
     # the same slot with a file at fault still asks the citizen for another one
     locked = piece("rib.jpg", None, error=ENCRYPTED, requirement_hint=hint)
     assert run(replace(complete_dossier(), "rib.pdf", locked)).decision is Decision.INCOMPLETE
+
+
+def test_an_illegible_file_typed_with_confidence_is_still_a_guess() -> None:
+    # A washed-out scan of the RIB whose noise the classifier typed a CV at 0.86:
+    # not "another document than expected" and "RIB missing", but a case for review.
+    noise = piece(
+        "rib-scan.jpg", DocType.RESUME, confidence=0.86, checks=[legibility_low(1, "flou")]
+    )
+    report = run(replace(complete_dossier(), "rib.pdf", noise))
+    assert report.decision is Decision.TO_REVIEW
+    # the same file read cleanly is another document, and the RIB is missing
+    clean = piece("rib-scan.jpg", DocType.RESUME, confidence=0.86)
+    assert run(replace(complete_dossier(), "rib.pdf", clean)).decision is Decision.INCOMPLETE
 
 
 def test_classifier_abstention_is_a_doubt() -> None:
