@@ -432,7 +432,15 @@ def iban_valid(fields: Fields, applicant: Applicant, ctx: RuleContext, param: No
     compact = stdnum_iban.compact(iban_field.value)
     if stdnum_iban.is_valid(compact):
         return [ok(CheckCode.IBAN_INVALID, [iban_field], iban=compact)]
-    return [ko_or_doubt(CheckCode.IBAN_INVALID, [iban_field], iban=compact)]
+    return [_checksum_failed(CheckCode.IBAN_INVALID, iban_field, iban=compact)]
+
+
+def _checksum_failed(code: CheckCode, read: ExtractedField, **params: Any) -> Check:
+    """A failed check key refuses only on printed text: on OCR'd text (or an MRZ) a
+    failed key is first the sign of a misread character, however sure the OCR was."""
+    if read_by_ocr(read):
+        return doubt(code, [read], **params)
+    return ko_or_doubt(code, [read], **params)
 
 
 def siren_matches(
@@ -464,7 +472,7 @@ def _siret_checksum(siret: ExtractedField) -> Check:
     compact = stdnum_siret.compact(siret.value)
     if stdnum_siret.is_valid(compact):
         return ok(CheckCode.SIRET_INVALID, [siret], siret=compact)
-    return ko_or_doubt(CheckCode.SIRET_INVALID, [siret], siret=compact)
+    return _checksum_failed(CheckCode.SIRET_INVALID, siret, siret=compact)
 
 
 # ---------------------------------------------------------------- photo

@@ -364,6 +364,9 @@ def test_iban_valid() -> None:
     assert_check(bad, CheckCode.IBAN_INVALID, CheckStatus.KO)
     weak = run("iban_valid", [ocr(F.IBAN, "FR7630006000011234567890188", WEAK)])
     assert weak.status is CheckStatus.DOUBT
+    # OCR sure of every character: a failed key still says a character was misread
+    sure = run("iban_valid", [ocr(F.IBAN, "FR7630006000011234567890188", 0.99)])
+    assert sure.status is CheckStatus.DOUBT
     assert_check(run("iban_valid", []), CheckCode.FIELD_MISSING, CheckStatus.DOUBT)
 
 
