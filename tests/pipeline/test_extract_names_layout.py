@@ -21,15 +21,19 @@ def test_usage_name_after_the_birth_name() -> None:
     assert split_usage_name("Nom d'usage : ép. DUMAS") is None  # a label, not a birth name
 
 
+# The passport MRZ of Nathalie SAINT-JEAN, married DAVID: it carries the birth name.
+SAINT_JEAN_MRZ = compose_td3(
+    document_number="21AB12345",
+    surname="SAINT JEAN",
+    given_names="NATHALIE",
+    sex="F",
+    birth_date=date(1980, 5, 26),
+    expiry_date=date(2030, 2, 2),
+)
+
+
 def test_printed_usage_name_is_the_last_name_and_the_mrz_the_birth_name() -> None:
-    mrz = compose_td3(
-        document_number="21AB12345",
-        surname="SAINT JEAN",
-        given_names="NATHALIE",
-        sex="F",
-        birth_date=date(1980, 5, 26),
-        expiry_date=date(2030, 2, 2),
-    )
+    mrz = SAINT_JEAN_MRZ
     text = "PASSEPORT\nNom / Surname\nSAINT-JEAN ép. DAVID\nPrénoms / Given names\nNathalie\n"
     reading = piece(text + "\n".join(mrz))
     found = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
@@ -39,14 +43,7 @@ def test_printed_usage_name_is_the_last_name_and_the_mrz_the_birth_name() -> Non
 
 
 def test_mrz_surname_wins_over_a_different_printed_name_without_usage_marker() -> None:
-    mrz = compose_td3(
-        document_number="21AB12345",
-        surname="SAINT JEAN",
-        given_names="NATHALIE",
-        sex="F",
-        birth_date=date(1980, 5, 26),
-        expiry_date=date(2030, 2, 2),
-    )
+    mrz = SAINT_JEAN_MRZ
     text = "PASSEPORT\nNom / Surname\nDAVID\nPrénoms / Given names\nNathalie\n"
     found = extract_fields(piece(text + "\n".join(mrz)), DocType.PASSPORT, as_of=AS_OF, trust=None)
     assert found.fields[FieldName.LAST_NAME].value == "SAINT JEAN"
