@@ -107,3 +107,7 @@ class ExtractedField(BaseModel):
     name: FieldName
     value: str
     evidence: Evidence
+    # Other values of the same kind read on the page (ISO dates for a date field), for
+    # rules that must not refuse on an OCR'd value when another reading would pass.
+    # Not part of the report.
+    alternatives: list[str] = Field(default_factory=list, exclude=True)

@@ -168,6 +168,11 @@ MESSAGES: dict[CheckCode, Wording] = {
 
 DOUBT_SUFFIX_FR = " Lecture peu sûre (confiance {confidence}) : à vérifier."
 DEFAULT_DOUBT_FR = " À vérifier par un agent."
+# A refusing date read by OCR while another date on the page would pass.
+OTHER_DATE_FR = (
+    "Une autre date lue sur la page ({other}) serait recevable : "
+    "la date retenue est peut-être mal lue."
+)
 
 
 def format_percent_fr(ratio: float) -> str:

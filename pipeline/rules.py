@@ -28,7 +28,7 @@ from pipeline.applicants import (
 )
 from pipeline.checks import Check, CheckStatus, doubt, ko_or_doubt, make_check, ok
 from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, ExtractedField, FieldName
-from pipeline.messages import CheckCode, format_percent_fr
+from pipeline.messages import OTHER_DATE_FR, CheckCode, format_percent_fr
 from pipeline.names import (
     NameMatch,
     NameVerdict,
@@ -150,6 +150,9 @@ def not_expired(fields: Fields, applicant: Applicant, ctx: RuleContext, param: N
         return [ok(CheckCode.EXPIRED, used, **params)]
     if extended is CheckStatus.DOUBT:
         return [doubt(CheckCode.EXPIRED, used, **params)]
+    valid = other_reading_fits(expiry_field, ctx.as_of, date.max)
+    if valid is not None:
+        return [doubt_other_date(CheckCode.EXPIRED, expiry_field, valid, **params)]
     return [ko_or_doubt(CheckCode.EXPIRED, used, **params)]
 
 
@@ -200,8 +203,30 @@ def max_age_days(fields: Fields, applicant: Applicant, ctx: RuleContext, param: 
         # a date in the future is a misreading or a forgery: never a refusal on its own
         return [doubt(CheckCode.DATE_IN_FUTURE, [date_field], **params)]
     if age_days > param:
+        recent = other_reading_fits(date_field, ctx.as_of - timedelta(days=param), ctx.as_of)
+        if recent is not None:
+            return [doubt_other_date(CheckCode.TOO_OLD, date_field, recent, **params)]
         return [ko_or_doubt(CheckCode.TOO_OLD, [date_field], **params)]
     return [ok(CheckCode.TOO_OLD, [date_field], **params)]
+
+
+def other_reading_fits(read: ExtractedField, earliest: date, latest: date) -> date | None:
+    """Another date OCR'd on the same page within [earliest, latest], if any.
+
+    An OCR'd date can be misread at high word confidence ("14.09.2026" as
+    "14.09.2016"); when another date on the page would pass, the page may carry
+    the right one elsewhere: a person looks, the citizen is not refused.
+    """
+    if not read_by_ocr(read):
+        return None
+    fitting = [d for d in map(parse_iso_date, read.alternatives) if d and earliest <= d <= latest]
+    return max(fitting, default=None)
+
+
+def doubt_other_date(code: CheckCode, read: ExtractedField, other: date, **params: Any) -> Check:
+    check = doubt(code, [read], **params)
+    note = OTHER_DATE_FR.format(other=fr_date(other))
+    return check.model_copy(update={"officer_message": f"{check.officer_message} {note}"})
 
 
 def _year_of(field: ExtractedField | None) -> int | None:

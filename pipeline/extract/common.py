@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable, Sequence
 from datetime import date
 
-from pipeline.extract.dates import find_dates
+from pipeline.extract.dates import FoundDate, find_dates
 from pipeline.extract.identifiers import POSTCODE_CITY
 from pipeline.extract.text import (
     DocText,
@@ -35,9 +35,38 @@ STREET = re.compile(
 GENERIC_DATE_LABELS = label_pattern(r"date", r"le", r"du", r"au")
 
 
+# Evidence of a date read through digit look-alikes ("l2/O3/2025") or a misspelt
+# month is capped here, under the rules' strong-evidence threshold: a refusal
+# must not rest on a character the OCR may have guessed.
+DOUBTFUL_DATE_CONFIDENCE = 0.6
+
+
+def page_dates(doc: DocText, page_no: int) -> list[date]:
+    """Every date printed on one page, in reading order."""
+    return [
+        found.day
+        for line in doc.lines
+        if line.page.n == page_no
+        for found in find_dates(line.folded)
+    ]
+
+
+def dated_field(doc: DocText, name: FieldName, found: FoundDate, hit: Hit) -> ExtractedField:
+    """A date field with its evidence: weakened when look-alikes were read as digits, and
+    with the page's other dates as alternatives (a rule may doubt rather than refuse)."""
+    field = make_field(name, found.day.isoformat(), hit)
+    evidence = field.evidence
+    if found.corrected:
+        evidence = evidence.model_copy(
+            update={"confidence": min(evidence.confidence, DOUBTFUL_DATE_CONFIDENCE)}
+        )
+    others = {day.isoformat() for day in page_dates(doc, hit.page_no)} - {field.value}
+    return field.model_copy(update={"evidence": evidence, "alternatives": sorted(others)})
+
+
 def find_date(
     doc: DocText, labels: re.Pattern[str], fuzzy: Sequence[str] = ()
-) -> tuple[Hit, date] | None:
+) -> tuple[Hit, FoundDate] | None:
     """The first date written at or below one of the labels.
 
     `fuzzy`: plain folded spellings of the labels, looked for by similarity on
@@ -49,7 +78,7 @@ def find_date(
         found = find_dates(fold(text), compact=True)
         if found:
             first = found[0]
-            return Hit(line, text[first.start : first.end]), first.day
+            return Hit(line, text[first.start : first.end]), first
     return None
 
 
@@ -60,16 +89,16 @@ def date_field(
     if found is None:
         return None
     hit, day = found
-    return make_field(name, day.isoformat(), hit)
+    return dated_field(doc, name, day, hit)
 
 
-def any_date(doc: DocText, *, exclude: set[date] | None = None) -> tuple[Hit, date] | None:
+def any_date(doc: DocText, *, exclude: set[date] | None = None) -> tuple[Hit, FoundDate] | None:
     """The first date of the document, skipping `exclude` (birth dates...)."""
     for line in doc.lines:
         for found in find_dates(line.folded):
             if exclude and found.day in exclude:
                 continue
-            return Hit(line, line.text[found.start : found.end]), found.day
+            return Hit(line, line.text[found.start : found.end]), found
     return None
 
 
@@ -80,12 +109,12 @@ def document_date(doc: DocText, *, exclude: set[date] | None = None) -> Extracte
             for found in find_dates(fold(text)):
                 if not (exclude and found.day in exclude):
                     hit = Hit(line, text[found.start : found.end])
-                    return make_field(FieldName.DOCUMENT_DATE, found.day.isoformat(), hit)
+                    return dated_field(doc, FieldName.DOCUMENT_DATE, found, hit)
     fallback = any_date(doc, exclude=exclude)
     if fallback is None:
         return None
-    hit, day = fallback
-    return make_field(FieldName.DOCUMENT_DATE, day.isoformat(), hit)
+    hit, found = fallback
+    return dated_field(doc, FieldName.DOCUMENT_DATE, found, hit)
 
 
 def text_field(

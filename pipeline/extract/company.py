@@ -7,7 +7,14 @@ import re
 from pipeline.extract.common import address_fields, document_date, text_field
 from pipeline.extract.identifiers import Identifier, parse_company_number, siren_of
 from pipeline.extract.people import clean_name
-from pipeline.extract.text import DocText, Hit, label_pattern, labelled_values, make_field
+from pipeline.extract.text import (
+    DocText,
+    Hit,
+    label_pattern,
+    labelled_values,
+    looks_like_label,
+    make_field,
+)
 from pipeline.fields import ExtractedField, FieldName
 
 SIRET_LABELS = label_pattern(r"(?:n° |numero |no )?siret", r"etablissement principal, siret")
@@ -62,7 +69,8 @@ def _company_name(text: str) -> str | None:
 
 
 def _representative(text: str) -> str | None:
-    return clean_name(text)
+    # A table read column by column puts the next row's label under an empty cell.
+    return None if looks_like_label(text) else clean_name(text)
 
 
 def extract_company(doc: DocText) -> list[ExtractedField]:

@@ -12,6 +12,8 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from rapidfuzz import fuzz, process
+
 # Folded (lower case, no accents) month names and their usual abbreviations.
 MONTHS: dict[str, int] = {
     "janvier": 1, "janv": 1, "jan": 1,
@@ -28,8 +30,15 @@ MONTHS: dict[str, int] = {
     "decembre": 12, "dec": 12,
 }  # fmt: skip
 _MONTH_WORD = "|".join(sorted(MONTHS, key=len, reverse=True))
-# OCR reads 'O' for '0' and 'l'/'I' for '1' inside numeric dates.
-_DIGIT = r"[0-9OoIl]"
+# OCR look-alikes of digits inside numeric dates, as they appear in folded (lower-case)
+# text: O/o for 0, I/l/| for 1, S for 5, B for 8, Z for 2. A date read through
+# them is a guess: `FoundDate.corrected` counts them and extractors weaken its evidence.
+LOOKALIKES = "oil|sbz"
+_DIGIT = rf"[0-9{re.escape(LOOKALIKES)}]"
+_TO_DIGIT = str.maketrans({"o": "0", "i": "1", "l": "1", "|": "1", "s": "5", "b": "8", "z": "2"})
+# At most this many look-alikes in one date, and each part keeps a real digit:
+# "lO/OS/2O2S" is more likely words than a date.
+MAX_LOOKALIKES = 2
 NUMERIC = re.compile(
     rf"(?<![0-9A-Za-z])({_DIGIT}{{1,2}})\s?([/.\- ])\s?({_DIGIT}{{1,2}})\s?\2\s?"
     rf"({_DIGIT}{{4}}|{_DIGIT}{{2}})(?![0-9])"
@@ -43,11 +52,17 @@ NOISY_NUMERIC = re.compile(
 # Separators lost altogether ("03111967"): only where a label says a date follows.
 COMPACT = re.compile(r"(?<![0-9A-Za-z])([0-3][0-9])([01][0-9])((?:19|20)[0-9]{2})(?![0-9])")
 ISO = re.compile(r"(?<![0-9])(\d{4})-(\d{2})-(\d{2})(?![0-9])")
+# "12 mars 2025", "1er mars 2025" and its OCR "ler mars 2025"; the month word is
+# matched loosely and checked against MONTHS (exactly, else by similarity).
 WORDED = re.compile(
-    rf"(?<![0-9a-z])(\d{{1,2}})\s*(?:er)?\s+({_MONTH_WORD})\.?\s+(\d{{4}})(?![0-9])"
+    rf"(?<![0-9a-z])({_DIGIT}{{1,2}})\s*(er)?\s+([a-z]{{3,10}})\.?\s+({_DIGIT}{{4}})(?![0-9])"
 )
 MONTH_YEAR = re.compile(rf"(?<![a-z])({_MONTH_WORD})\.?\s+(\d{{4}})(?![0-9])")
-_TO_DIGIT = str.maketrans({"O": "0", "o": "0", "I": "1", "l": "1"})
+# Full month names only for the similarity match: abbreviations are too short to
+# tell an OCR slip from another word.
+_FULL_MONTHS = [m for m in MONTHS if len(m) >= 4]
+# rapidfuzz ratio (0-100) for "fevner" -> "fevrier", "decernbre" -> "decembre".
+MONTH_SIMILARITY = 80.0
 
 
 @dataclass(frozen=True)
@@ -55,6 +70,7 @@ class FoundDate:
     start: int
     end: int
     day: date
+    corrected: int = 0  # look-alike characters read as digits, or 1 for a misspelt month
 
 
 def _year(text: str) -> int:
@@ -70,6 +86,64 @@ def _safe_date(year: int, month: int, day: int) -> date | None:
         return None
 
 
+def _digits(parts: list[str]) -> tuple[list[str], int] | None:
+    """Parts with look-alikes made digits and how many there were; None when too doubtful."""
+    corrected = sum(sum(c in LOOKALIKES for c in part) for part in parts)
+    if corrected > MAX_LOOKALIKES or not all(any(c.isdigit() for c in p) for p in parts):
+        return None
+    return [p.translate(_TO_DIGIT) for p in parts], corrected
+
+
+def _month(word: str) -> tuple[int, int] | None:
+    """(month, 0) for a month name or abbreviation, (month, 1) for a misspelt full name."""
+    if word in MONTHS:
+        return MONTHS[word], 0
+    if len(word) < 4:
+        return None
+    found = process.extractOne(word, _FULL_MONTHS, scorer=fuzz.ratio, score_cutoff=MONTH_SIMILARITY)
+    return (MONTHS[found[0]], 1) if found else None
+
+
+def _overlaps(found: list[FoundDate], match: re.Match[str]) -> bool:
+    return any(
+        f.start <= match.start() < f.end or match.start() <= f.start < match.end() for f in found
+    )
+
+
+def _worded(folded: str) -> list[FoundDate]:
+    found = []
+    for match in WORDED.finditer(folded):
+        month = _month(match[3])
+        # "1er" read "ler": the one day written with a suffix, the only lone look-alike kept.
+        first = match[1] in ("l", "i", "|") and match[2] is not None
+        digits = _digits(["1" if first else match[1], match[4]])
+        if month is None or digits is None:
+            continue
+        (day_text, year_text), corrected = digits
+        corrected += first
+        day = _safe_date(int(year_text), month[0], int(day_text))
+        if day:
+            found.append(FoundDate(match.start(), match.end(), day, corrected + month[1]))
+    return found
+
+
+def _numeric(folded: str, pattern: re.Pattern[str], found: list[FoundDate]) -> list[FoundDate]:
+    """Day-month-year matches of `pattern` not overlapping the dates already `found`."""
+    more: list[FoundDate] = []
+    groups = (1, 3, 4) if pattern is NUMERIC else (1, 2, 3)
+    for match in pattern.finditer(folded):
+        if _overlaps(found + more, match):
+            continue
+        digits = _digits([match[i] for i in groups])
+        if digits is None:
+            continue
+        (day_text, month_text, year_text), corrected = digits
+        day = _safe_date(_year(year_text), int(month_text), int(day_text))
+        if day:
+            more.append(FoundDate(match.start(), match.end(), day, corrected))
+    return more
+
+
 def find_dates(folded: str, *, compact: bool = False) -> list[FoundDate]:
     """Every date in a folded line (see `text.fold`), in order of position.
 
@@ -81,29 +155,11 @@ def find_dates(folded: str, *, compact: bool = False) -> list[FoundDate]:
         day = _safe_date(int(match[1]), int(match[2]), int(match[3]))
         if day:
             found.append(FoundDate(match.start(), match.end(), day))
-    for match in WORDED.finditer(folded):
-        day = _safe_date(int(match[3]), MONTHS[match[2]], int(match[1]))
-        if day:
-            found.append(FoundDate(match.start(), match.end(), day))
-    for match in NUMERIC.finditer(folded):
-        if any(f.start <= match.start() < f.end for f in found):
-            continue
-        parts = [match[i].translate(_TO_DIGIT) for i in (1, 3, 4)]
-        day = _safe_date(_year(parts[2]), int(parts[1]), int(parts[0]))
-        if day:
-            found.append(FoundDate(match.start(), match.end(), day))
-    extra = [NOISY_NUMERIC, COMPACT] if compact else [NOISY_NUMERIC]
-    for pattern in extra:
-        for match in pattern.finditer(folded):
-            if any(
-                f.start <= match.start() < f.end or match.start() <= f.start < match.end()
-                for f in found
-            ):
-                continue
-            parts = [match[i].translate(_TO_DIGIT) for i in (1, 2, 3)]
-            day = _safe_date(int(parts[2]), int(parts[1]), int(parts[0]))
-            if day:
-                found.append(FoundDate(match.start(), match.end(), day))
+    found += [
+        f for f in _worded(folded) if not any(f.start < g.end and g.start < f.end for g in found)
+    ]
+    for pattern in [NUMERIC, NOISY_NUMERIC, COMPACT] if compact else [NUMERIC, NOISY_NUMERIC]:
+        found += _numeric(folded, pattern, found)
     return sorted(found, key=lambda f: f.start)
 
 

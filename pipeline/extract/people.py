@@ -86,15 +86,34 @@ def split_full_name(full: str) -> tuple[str, str] | None:
     return " ".join(words[cut:]), " ".join(words[:cut])
 
 
+# Surname particles (French, Spanish, Portuguese, Italian, Dutch, Arabic...): in capitals
+# they start the surname ("ANOUK LE GALL", "JOSÉ DA SILVA"), never end a given name.
+PARTICLES = frozenset(
+    {"DE", "DU", "DES", "LE", "LA", "D'", "DA", "DO", "DOS", "DAS", "DI", "DEL", "DELLA",
+     "VAN", "VON", "DER", "DEN", "TER", "EL", "AL", "ABOU", "AÏT", "AIT", "MAC", "MC", "SAINT"}
+)  # fmt: skip
+
+
 def split_postal_name(full: str) -> tuple[str, str] | None:
-    """(last name, first name) of an all-capitals addressee "MME ZOÉ BRUN" of a postal
+    """(last name, first names) of an all-capitals addressee "MME ZOÉ BRUN" of a postal
     address block, which French addressing (NF Z10-011) writes civility, first name,
-    surname. Only two words can be split so: with more, where the first names end
-    and the surname starts is unknown ("ANNE MARIE LE GALL")."""
+    surname. Two words split so; with more, only a surname particle tells where the
+    surname starts ("ANOUK LE GALL", "ANNE MARIE DE LA TOUR"); otherwise where the
+    first names end is unknown ("ANNE MARIE LEGALL")."""
     words = strip_civility(full).replace(",", " ").split()
-    if len(words) != 2 or not all(w.isupper() for w in words):
+    if len(words) < 2 or not all(w.isupper() for w in words) or words[-1] in PARTICLES:
         return None
-    return words[1], words[0]
+    if len(words) == 2:
+        return words[1], words[0]
+    # The first particle after at least one given name starts the surname, which must
+    # end with one name that is not a particle itself.
+    for at in range(1, len(words) - 1):
+        if words[at] in PARTICLES:
+            rest = words[at:]
+            if all(w in PARTICLES for w in rest[:-1]) and rest[-1] not in PARTICLES:
+                return " ".join(rest), " ".join(words[:at])
+            return None
+    return None
 
 
 def find_person_after_civility(doc: DocText, *, lines: list[Line] | None = None) -> Hit | None:

@@ -153,6 +153,10 @@ def _values_at(doc: DocText, line: Line, match: re.Match[str] | Span) -> Iterato
     if rest and not (_rest_in_other_column(line, match) and looks_like_label(rest)):
         yield line, rest
     if line.page.text_source is TextSource.OCR:
+        if not rest:
+            beside = text_beside(line, match)
+            if beside and not looks_like_label(beside):
+                yield Line(line.page, -1, beside, fold(beside)), beside
         under = text_under(line, match)
         if under and not looks_like_label(under):
             yield Line(line.page, -1, under, fold(under)), under
@@ -195,11 +199,34 @@ def text_under(line: Line, match: re.Match[str] | Span) -> str:
     return " ".join(w.text for w in _line_from(line.page.words, first, _x_per_y(line.page)))
 
 
+def text_beside(line: Line, match: re.Match[str] | Span) -> str:
+    """The words right of a label on its row, in the next column ('' if none).
+
+    Two-column tables ("Rubrique | Information") are read by the OCR column by
+    column, so a label's value lands lines away from it; the words' boxes tell
+    which value sits on the label's row.
+    """
+    label = union_box(label_words(line, match))
+    if label is None:
+        return ""
+    height = max(label.y1 - label.y0, 1e-4)
+    centre = (label.y0 + label.y1) / 2
+    right = [
+        w
+        for w in line.page.words
+        if w.box.x0 >= label.x1 and abs((w.box.y0 + w.box.y1) / 2 - centre) <= 0.5 * height
+    ]
+    if not right:
+        return ""
+    first = min(right, key=lambda w: w.box.x0)
+    return " ".join(w.text for w in _line_from(line.page.words, first, _x_per_y(line.page)))
+
+
 # Words that make a short text a field label rather than a value.
 _LABEL_WORDS = re.compile(
     r"(?<![a-z])(?:nom|prenoms?|surname|given|date|naissance|birth|lieu|sexe|sex"
     r"|nationalite|nationality|adresse|address|expiration|expiry|delivrance|issue"
-    r"|validite|autorite|authority|signature|n°|numero|rubrique)(?![a-z])"
+    r"|validite|autorite|authority|signature|n°|numero|rubrique|siret|siren)(?![a-z])"
 )
 
 

@@ -72,7 +72,12 @@ def test_the_english_half_of_a_given_names_label_is_no_given_name() -> None:
 
 def test_addressee_in_capitals_is_first_name_then_surname() -> None:
     assert split_postal_name("MME ZOÉ BRUN") == ("BRUN", "ZOÉ")
-    assert split_postal_name("MME ANNE MARIE LE GALL") is None  # where does the surname start?
+    assert split_postal_name("MME ANNE MARIE LEGALL") is None  # where does the surname start?
+    # A surname particle tells where the surname starts.
+    assert split_postal_name("MME ANOUK LE GALL") == ("LE GALL", "ANOUK")
+    assert split_postal_name("M. JOSÉ DA SILVA") == ("DA SILVA", "JOSÉ")
+    assert split_postal_name("MME ANNE MARIE DE LA TOUR") == ("DE LA TOUR", "ANNE MARIE")
+    assert split_postal_name("M. PAUL DE") is None  # a particle alone is no surname
     assert split_postal_name("Mme Zoé BRUN") is None  # capitals already tell
     bill = "GAZ DE VILLE\nFacture du 02/11/2026\nMME ZOÉ BRUN\n12 rue des Lilas\n21000 DIJON\n"
     found = values(bill, DocType.PROOF_OF_ADDRESS)
@@ -80,10 +85,16 @@ def test_addressee_in_capitals_is_first_name_then_surname() -> None:
 
 
 def test_long_addressee_in_capitals_is_not_split() -> None:
+    bill = "GAZ DE VILLE\nMME ANNE MARIE LEGALL\n12 rue des Lilas\n21000 DIJON\n"
+    found = values(bill, DocType.PROOF_OF_ADDRESS)
+    assert found[FieldName.HOLDER_NAME] == "MME ANNE MARIE LEGALL"
+    assert FieldName.LAST_NAME not in found
+
+
+def test_long_addressee_with_a_particle_is_split_at_the_particle() -> None:
     bill = "GAZ DE VILLE\nMME ANNE MARIE LE GALL\n12 rue des Lilas\n21000 DIJON\n"
     found = values(bill, DocType.PROOF_OF_ADDRESS)
-    assert found[FieldName.HOLDER_NAME] == "MME ANNE MARIE LE GALL"
-    assert FieldName.LAST_NAME not in found
+    assert (found[FieldName.LAST_NAME], found[FieldName.FIRST_NAMES]) == ("LE GALL", "ANNE MARIE")
 
 
 def test_common_words_before_a_name_are_dropped() -> None:

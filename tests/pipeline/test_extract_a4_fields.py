@@ -1,0 +1,201 @@
+"""Dates and names on scanned A4 documents: OCR look-alikes in dates, weak evidence for
+guessed digits, other dates of the page as alternatives, table rows read column by
+column, addressees in capitals with a surname particle."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from pipeline.checks import CheckStatus
+from pipeline.extract import extract_fields
+from pipeline.extract.common import DOUBTFUL_DATE_CONFIDENCE
+from pipeline.extract.dates import find_dates, parse_date
+from pipeline.extract.text import fold
+from pipeline.fields import DocType, ExtractedField, FieldName
+from pipeline.messages import CheckCode
+from pipeline.procedures import get_procedure
+from pipeline.rules import RULES, RuleContext
+from pipeline.types import Box, PageReading, PieceReading, Quality, TextSource, Word
+from tests.pipeline.fieldkit import field, fields, ocr, person
+
+AS_OF = date(2026, 11, 26)
+ROW = 0.02  # height of a text line, page-relative
+WORD_CONFIDENCE = 0.93
+F = FieldName
+
+
+def scanned(cells: list[tuple[str, float, float]], text: str) -> PieceReading:
+    """An OCR'd A4 page whose words sit at the given places and whose text is `text`
+    (what layout analysis made of them, e.g. a table read column by column)."""
+    words = []
+    for phrase, x0, y0 in cells:
+        x = x0
+        for token in phrase.split():
+            width = 0.008 * len(token)
+            box = Box(x0=x, y0=y0, x1=x + width, y1=y0 + ROW * 0.7)
+            words.append(Word(text=token, box=box, confidence=WORD_CONFIDENCE))
+            x += width + 0.006
+    page = PageReading(
+        n=1,
+        text_source=TextSource.OCR,
+        text=text,
+        words=words,
+        confidence=WORD_CONFIDENCE,
+        quality=Quality(blur=50.0, dpi=300.0, contrast=0.8, blank=False),
+        width_px=2480,
+        height_px=3508,
+    )
+    return PieceReading(sha256="0" * 64, pages=[page])
+
+
+def lines_page(*lines: str) -> PieceReading:
+    """A scanned page of plain lines, one under the other."""
+    return scanned([(line, 0.1, 0.1 + i * 0.03) for i, line in enumerate(lines)], "\n".join(lines))
+
+
+def extracted(reading: PieceReading, doc_type: DocType) -> dict[FieldName, ExtractedField]:
+    return extract_fields(reading, doc_type, as_of=AS_OF, trust=None).fields
+
+
+# ---------------------------------------------------------------- dates
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "corrected"),
+    [
+        ("1S/03/2025", date(2025, 3, 15), 1),  # S for 5
+        ("12/O3/2O25", date(2025, 3, 12), 2),
+        ("28.1O.2026", date(2026, 10, 28), 1),
+        ("ler mars 2025", date(2025, 3, 1), 1),  # "1er" read "ler"
+        ("12 fevner 2025", date(2025, 2, 12), 1),  # misspelt month
+        ("3 décernbre 2026", date(2026, 12, 3), 1),
+        ("12 mars 2025", date(2025, 3, 12), 0),
+        ("12.03.25", date(2025, 3, 12), 0),
+    ],
+)
+def test_dates_read_through_look_alikes_say_so(text: str, expected: date, corrected: int) -> None:
+    found = find_dates(fold(text))
+    assert [(f.day, f.corrected) for f in found] == [(expected, corrected)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "lO/OS/2O2S",  # more look-alikes than digits: words, not a date
+        "Il/Os/lb",
+        "12 mois 2025",  # not a month
+        "OS OS OSOS",
+        "31 févner 2025",  # no 31 February, however spelt
+    ],
+)
+def test_too_doubtful_look_alikes_are_no_date(text: str) -> None:
+    assert parse_date(text) is None
+
+
+def test_a_date_read_through_look_alikes_is_weak_evidence() -> None:
+    bill = lines_page("ÉNERGIES DU SUD", "Facture du 1S/10/2026", "Mme Zoé BRUN")
+    guessed = extracted(bill, DocType.PROOF_OF_ADDRESS)[F.DOCUMENT_DATE]
+    assert guessed.value == "2026-10-15"
+    assert guessed.evidence.confidence <= DOUBTFUL_DATE_CONFIDENCE
+    clean = lines_page("ÉNERGIES DU SUD", "Facture du 15/10/2026", "Mme Zoé BRUN")
+    read = extracted(clean, DocType.PROOF_OF_ADDRESS)[F.DOCUMENT_DATE]
+    assert read.value == "2026-10-15"
+    assert read.evidence.confidence == pytest.approx(WORD_CONFIDENCE)
+
+
+def test_the_other_dates_of_the_page_are_kept_as_alternatives() -> None:
+    bill = lines_page(
+        "Facture du 14/10/2016",
+        "Période du 01/09/2026 au 30/09/2026",
+        "À payer avant le 30/10/2026",
+    )
+    found = extracted(bill, DocType.PROOF_OF_ADDRESS)[F.DOCUMENT_DATE]
+    assert found.value == "2016-10-14"
+    assert found.alternatives == ["2026-09-01", "2026-09-30", "2026-10-30"]
+    assert "alternatives" not in found.model_dump()  # not part of the report
+
+
+# ---------------------------------------------------------------- rules on those dates
+
+
+def run_rule(rule: str, item: ExtractedField, param: object) -> tuple[CheckStatus, str, CheckCode]:
+    context = RuleContext(as_of=AS_OF, procedure=get_procedure("bourse-sanitaire-sociale"))
+    (check,) = RULES[rule].func(fields(item), person(), context, param)
+    return check.status, check.officer_message, check.code
+
+
+def test_too_old_ocr_date_is_a_doubt_when_another_page_date_would_pass() -> None:
+    misread = ocr(F.DOCUMENT_DATE, "2016-10-14").model_copy(
+        update={"alternatives": ["2026-09-30", "2026-10-30"]}
+    )
+    status, officer, code = run_rule("max_age_days", misread, 90)
+    assert (code, status) == (CheckCode.TOO_OLD, CheckStatus.DOUBT)
+    assert "Une autre date lue sur la page (30/10/2026) serait recevable" in officer
+
+
+def test_too_old_is_ko_when_every_page_date_is_old_too() -> None:
+    old = ocr(F.DOCUMENT_DATE, "2026-03-02").model_copy(
+        update={"alternatives": ["1988-05-04", "2026-02-01", "2026-03-16"]}
+    )
+    assert run_rule("max_age_days", old, 90)[:1] == (CheckStatus.KO,)
+
+
+def test_a_text_layer_date_is_exact_whatever_the_other_dates() -> None:
+    printed = field(F.DOCUMENT_DATE, "2016-10-14").model_copy(
+        update={"alternatives": ["2026-10-30"]}
+    )
+    assert run_rule("max_age_days", printed, 90)[:1] == (CheckStatus.KO,)
+
+
+def test_expired_ocr_date_is_a_doubt_when_another_page_date_is_still_valid() -> None:
+    misread = ocr(F.EXPIRY_DATE, "2016-05-04").model_copy(
+        update={"alternatives": ["1990-02-14", "2026-05-05", "2036-05-04"]}
+    )
+    status, _officer, code = run_rule("not_expired", misread, None)
+    assert (code, status) == (CheckCode.EXPIRED, CheckStatus.DOUBT)
+    past_only = misread.model_copy(update={"alternatives": ["1990-02-14", "2006-05-05"]})
+    assert run_rule("not_expired", past_only, None)[:1] == (CheckStatus.KO,)
+
+
+# ---------------------------------------------------------------- tables read by column
+
+# A Kbis-like two-column table: OCR gives the label column, then the value column.
+KBIS_CELLS = [
+    ("Extrait Kbis du 14.09.2026", 0.10, 0.10),
+    ("Immatriculation au RCS, numéro", 0.10, 0.20),
+    ("813 497 484 R.C.S. Orléans", 0.55, 0.20),
+    ("Dénomination ou raison sociale", 0.10, 0.23),
+    ("BESSON GARAGE SA", 0.55, 0.23),
+    ("Président / Gérant", 0.10, 0.26),
+    ("DA SILVA Grégoire Paul", 0.55, 0.26),
+    ("Etablissement principal, SIRET", 0.10, 0.29),
+    ("813 497 484 008 53", 0.55, 0.29),
+]
+KBIS_TEXT = """Extrait Kbis du 14.09.2026
+Immatriculation au RCS, numéro
+Dénomination ou raison sociale
+Président / Gérant
+Etablissement principal, SIRET
+813 497 484 R.C.S. Orléans
+BESSON GARAGE SA
+DA SILVA Grégoire Paul
+813 497 484 008 53"""
+
+
+def test_table_read_column_by_column_pairs_labels_and_values_by_row() -> None:
+    got = extracted(scanned(KBIS_CELLS, KBIS_TEXT), DocType.COMPANY_EXTRACT)
+    assert got[F.SIREN].value == "813497484"
+    assert got[F.SIRET].value == "81349748400853"
+    assert got[F.LEGAL_REPRESENTATIVE].value == "DA SILVA Grégoire Paul"
+    assert got[F.COMPANY_NAME].value == "BESSON GARAGE SA"
+    assert got[F.DOCUMENT_DATE].value == "2026-09-14"
+
+
+def test_a_label_without_a_value_on_its_row_takes_none_from_the_next_row() -> None:
+    # The representative's cell is empty: the SIRET row's value is not its name.
+    cells = [c for c in KBIS_CELLS if not c[0].startswith("DA SILVA")]
+    text = KBIS_TEXT.replace("DA SILVA Grégoire Paul\n", "")
+    got = extracted(scanned(cells, text), DocType.COMPANY_EXTRACT)
+    assert F.LEGAL_REPRESENTATIVE not in got or "SIRET" not in got[F.LEGAL_REPRESENTATIVE].value
