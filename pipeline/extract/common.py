@@ -25,7 +25,9 @@ DOCUMENT_DATE_LABELS = label_pattern(
     r"date d'edition", r"edite(?:e)? le", r"etabli(?:e)? le", r"date d'etablissement",
     r"date de (?:la )?facture", r"facture du", r"date d'emission", r"emis(?:e)? le",
     r"delivre(?:e)? le", r"fait a [^,]+,? le", r"fait le", r"a jour au", r"extrait kbis du",
-    r"date du document",
+    r"date du document", r"date de mise en recouvrement", r"date d'envoi", r"en date du",
+    r"imprime(?:e)? le", r"genere(?:e)? le", r"date d'impression", r"releve du",
+    r"avis (?:d'echeance|etabli) (?:du|le)", r"quittance du",
 )  # fmt: skip
 STREET = re.compile(
     r"\d|\b(?:rue|avenue|av|bd|boulevard|chemin|place|allee|impasse|route|quai|cours"
@@ -33,6 +35,13 @@ STREET = re.compile(
 )
 # Last resorts, tried only when no specific label carries a date.
 GENERIC_DATE_LABELS = label_pattern(r"date", r"le", r"du", r"au")
+# Words before a date on its line that give it another role than the document's date:
+# due or debit date, period, validity, birth, registration, start of a contract.
+OTHER_ROLE = re.compile(
+    r"(?<![a-z])(?:echeance|echu|avant|limite|preleve(?:e|ment)?|payer|paiement|periode"
+    r"|consommation|valable|validite|jusqu|expir\w*|naissance|nee?|immatricul\w*|debut"
+    r"|creation|effet|souscri\w*|depuis|entree|anciennete|au)(?![a-z])[^0-9]*$"
+)
 
 
 # Evidence of a date read through digit look-alikes ("l2/O3/2025") or a misspelt
@@ -102,14 +111,42 @@ def any_date(doc: DocText, *, exclude: set[date] | None = None) -> tuple[Hit, Fo
     return None
 
 
+def in_other_role(folded: str, found: FoundDate, others: Sequence[FoundDate]) -> bool:
+    """Whether a date reads as a due date, a period, a validity or a birth date rather
+    than the date the document was issued: by the words before it on its line, or as
+    the start of a range ("du 01/09 au 30/09")."""
+    if OTHER_ROLE.search(folded[: found.start]):
+        return True
+    after = [f for f in others if f.start >= found.end]
+    return bool(after) and re.fullmatch(r"\s*au\s*", folded[found.end : after[0].start]) is not None
+
+
+def _after_generic_label(folded: str, found: FoundDate) -> bool:
+    before = folded[: found.start].rstrip(" :.-")
+    return any(m.end() == len(before) for m in GENERIC_DATE_LABELS.finditer(before))
+
+
 def document_date(doc: DocText, *, exclude: set[date] | None = None) -> ExtractedField | None:
-    """Date of issue: a labelled one first, else the first date printed."""
-    for labels in (DOCUMENT_DATE_LABELS, GENERIC_DATE_LABELS):
-        for line, text in labelled_values(doc, labels):
-            for found in find_dates(fold(text)):
-                if not (exclude and found.day in exclude):
-                    hit = Hit(line, text[found.start : found.end])
-                    return dated_field(doc, FieldName.DOCUMENT_DATE, found, hit)
+    """Date of issue: a date under an issue label ("Facture du", "Édité le"), else the
+    first date that no word gives another role (due date, period, birth...), after a
+    generic label ("Date", "le") first, else the first date printed."""
+    for line, text in labelled_values(doc, DOCUMENT_DATE_LABELS):
+        for found in find_dates(fold(text)):
+            if not (exclude and found.day in exclude):
+                hit = Hit(line, text[found.start : found.end])
+                return dated_field(doc, FieldName.DOCUMENT_DATE, found, hit)
+    candidates = [
+        (line, found)
+        for line in doc.lines
+        for dates in [find_dates(line.folded)]
+        for found in dates
+        if not (exclude and found.day in exclude) and not in_other_role(line.folded, found, dates)
+    ]
+    # A date right after a generic label ("Date :", "Lyon, le") before any other.
+    labelled = [c for c in candidates if _after_generic_label(c[0].folded, c[1])]
+    for line, found in labelled + candidates:
+        hit = Hit(line, line.text[found.start : found.end])
+        return dated_field(doc, FieldName.DOCUMENT_DATE, found, hit)
     fallback = any_date(doc, exclude=exclude)
     if fallback is None:
         return None

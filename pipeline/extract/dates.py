@@ -135,13 +135,23 @@ def _numeric(folded: str, pattern: re.Pattern[str], found: list[FoundDate]) -> l
         if _overlaps(found + more, match):
             continue
         digits = _digits([match[i] for i in groups])
-        if digits is None:
+        if digits is None or _inside_longer_number(folded, match):
             continue
         (day_text, month_text, year_text), corrected = digits
         day = _safe_date(_year(year_text), int(month_text), int(day_text))
         if day:
             more.append(FoundDate(match.start(), match.end(), day, corrected))
     return more
+
+
+def _inside_longer_number(folded: str, match: re.Match[str]) -> bool:
+    """Whether space-separated digit pairs run on beyond the match: "06 11 78 23 78" is a
+    phone number, not 6 November 1978 followed by digits."""
+    if " " not in match[0]:
+        return False
+    before = re.search(r"[0-9]\s?$", folded[: match.start()])
+    after = re.match(r"\s?[0-9]", folded[match.end() :])
+    return before is not None or after is not None
 
 
 def find_dates(folded: str, *, compact: bool = False) -> list[FoundDate]:

@@ -199,3 +199,33 @@ def test_a_label_without_a_value_on_its_row_takes_none_from_the_next_row() -> No
     text = KBIS_TEXT.replace("DA SILVA Grégoire Paul\n", "")
     got = extracted(scanned(cells, text), DocType.COMPANY_EXTRACT)
     assert F.LEGAL_REPRESENTATIVE not in got or "SIRET" not in got[F.LEGAL_REPRESENTATIVE].value
+
+
+# ---------------------------------------------------------------- which date is the document's
+
+
+@pytest.mark.parametrize(
+    ("lines", "expected"),
+    [
+        # The due date and the period come first; the issue date is the unlabelled one.
+        (["À payer avant le 30/10/2026", "Période du 01/09/2026 au 30/09/2026",
+          "Lyon, 12 octobre 2026"], "2026-10-12"),
+        (["Client depuis le 04/05/2011", "Date : 03/10/2026"], "2026-10-03"),
+        (["Né le 14/02/1990", "Paris, le 3 septembre 2026"], "2026-09-03"),
+        (["Date de mise en recouvrement : 31/07/2026", "Date limite de paiement : 15/09/2026"],
+         "2026-07-31"),
+        (["Ligne 06 11 78 23 78", "Facture mobile - période 25/10/2026"], "2026-10-25"),
+        # Only a period: its first date is better than nothing (a doubt, if anything).
+        (["Consommation du 01/09/2026 au 30/09/2026"], "2026-09-01"),
+    ],
+)  # fmt: skip
+def test_the_document_date_is_not_a_due_date_a_period_or_a_birth(
+    lines: list[str], expected: str
+) -> None:
+    got = extracted(lines_page("ÉNERGIES DU SUD", *lines), DocType.PROOF_OF_ADDRESS)
+    assert got[F.DOCUMENT_DATE].value == expected
+
+
+@pytest.mark.parametrize("text", ["06 11 78 23 78", "Tél. 01 02 03 04 05", "01 12 25 44"])
+def test_phone_numbers_are_no_dates(text: str) -> None:
+    assert parse_date(text) is None
