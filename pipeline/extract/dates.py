@@ -146,8 +146,9 @@ def _numeric(folded: str, pattern: re.Pattern[str], found: list[FoundDate]) -> l
 
 def _inside_longer_number(folded: str, match: re.Match[str]) -> bool:
     """Whether space-separated digit pairs run on beyond the match: "06 11 78 23 78" is a
-    phone number, not 6 November 1978 followed by digits."""
-    if " " not in match[0]:
+    phone number, not 6 November 1978 followed by digits. A four-digit year ends a date
+    ("06 12 2019 05 12 2029" is two dates side by side on a card)."""
+    if " " not in match[0] or re.search(r"[0-9]{4}$", match[0]):
         return False
     before = re.search(r"[0-9]\s?$", folded[: match.start()])
     after = re.match(r"\s?[0-9]", folded[match.end() :])

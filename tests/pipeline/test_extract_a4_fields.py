@@ -229,3 +229,10 @@ def test_the_document_date_is_not_a_due_date_a_period_or_a_birth(
 @pytest.mark.parametrize("text", ["06 11 78 23 78", "Tél. 01 02 03 04 05", "01 12 25 44"])
 def test_phone_numbers_are_no_dates(text: str) -> None:
     assert parse_date(text) is None
+
+
+def test_space_separated_dates_side_by_side_are_two_dates() -> None:
+    assert [f.day for f in find_dates(fold("| 06 12 2019 05 12 2029"))] == [
+        date(2019, 12, 6),
+        date(2029, 12, 5),
+    ]
