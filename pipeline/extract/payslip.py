@@ -7,7 +7,8 @@ import re
 from pipeline.extract.company import company_numbers
 from pipeline.extract.dates import find_dates, find_month
 from pipeline.extract.household import person_fields
-from pipeline.extract.text import DocText, Hit, label_pattern, labelled_values, make_field
+from pipeline.extract.people import CIVILITY, cut_at_column_gap
+from pipeline.extract.text import DocText, Hit, Line, label_pattern, labelled_values, make_field
 from pipeline.fields import ExtractedField, FieldName
 
 PERIOD_LABELS = label_pattern(
@@ -53,14 +54,24 @@ def _net_pay(doc: DocText) -> ExtractedField | None:
     return None
 
 
+def _employer_name(line: Line, text: str) -> str:
+    """The employer part of a text: up to a column gap (the title or the employee's block
+    beside it in the header) or a civility (the employee)."""
+    name = cut_at_column_gap(line, text.strip(" :"))
+    civility = CIVILITY.search(name)
+    return (name[: civility.start()] if civility else name).strip(" :,")
+
+
 def _employer(doc: DocText) -> ExtractedField | None:
     for line, text in labelled_values(doc, EMPLOYER_LABELS):
         if _LEGAL_FORM.search(text):
-            return make_field(FieldName.EMPLOYER, text.strip(" :"), Hit(line, text.strip(" :")))
+            name = _employer_name(line, text)
+            return make_field(FieldName.EMPLOYER, name, Hit(line, name))
     # Employers head the payslip: the first line with a legal form near the top.
     for line in doc.lines[:8]:
         if _LEGAL_FORM.search(line.text) and len(line.text) <= 80:
-            return make_field(FieldName.EMPLOYER, line.text.strip(), Hit(line, line.text.strip()))
+            name = _employer_name(line, line.text)
+            return make_field(FieldName.EMPLOYER, name, Hit(line, name))
     return None
 
 

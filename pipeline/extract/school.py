@@ -17,9 +17,15 @@ SCHOOL_WORDS = re.compile(
     r"\b(?:universite|lycee|college|ecole|institut|ifsi|iut|academie|groupe scolaire|"
     r"conservatoire|cfa|campus|faculte|inspe|etablissement)\b"
 )
+ESTABLISHMENT_WORDS = re.compile(
+    r"\b(?:universite|lycee|college|ecole|institut|ifsi|iut|groupe scolaire|conservatoire"
+    r"|cfa|campus|faculte|inspe)\b"
+)
 SCHOOL_LABELS = label_pattern(
     r"etablissement", r"nom de l'etablissement", r"ecole", r"etablissement scolaire"
 )
+# "né(e) le" in the certificate's sentence, as OCR reads its brackets: "née) le", "ne(e) le".
+BORN_ON = label_pattern(r"nee?(?:\(e\)|\(e|e\)|\))? le")
 ATTESTS = re.compile(r"(?:atteste|certifie)(?:nt)? que\s+(?:(?:m\.|mme|mlle|monsieur|madame)\s+)?")
 STUDENT_LABELS = label_pattern(r"eleve", r"etudiant(?:e)?", r"nom de l'eleve", r"nom et prenom")
 
@@ -36,18 +42,26 @@ def _school_year(doc: DocText) -> ExtractedField | None:
     return None
 
 
+def _logo_letters(words: list[str]) -> bool:
+    """Whether the words before a school's name are at most a few stray letters."""
+    return all(len(w) <= 2 for w in words) and len("".join(words)) <= 4
+
+
 def _school_name(doc: DocText) -> ExtractedField | None:
     labelled = text_field(
         doc, FieldName.SCHOOL_NAME, SCHOOL_LABELS, lambda t: t.strip(" :") or None
     )
     if labelled is not None and SCHOOL_WORDS.search(labelled.value.lower()):
         return labelled
-    for line in doc.lines[:8]:
-        match = SCHOOL_WORDS.search(line.folded)
-        if match and match.start() <= 2 and len(line.text) <= 90:
-            return make_field(
-                FieldName.SCHOOL_NAME, line.text.strip(), Hit(line, line.text.strip())
-            )
+    # An establishment's own name before the academy or ministry it belongs to.
+    for words in (ESTABLISHMENT_WORDS, SCHOOL_WORDS):
+        for line in doc.lines[:8]:
+            match = words.search(line.folded)
+            # A logo in the letterhead is read as a stray letter or two ("A Lycée", "Il Collège").
+            lead = line.text[: match.start()].split() if match else []
+            if match and _logo_letters(lead) and len(line.text) <= 90:
+                name = line.text[match.start() :].strip()
+                return make_field(FieldName.SCHOOL_NAME, name, Hit(line, name))
     return None
 
 
@@ -82,7 +96,9 @@ def _student(doc: DocText) -> list[ExtractedField]:
 
 def extract_school_certificate(doc: DocText) -> list[ExtractedField]:
     fields = _student(doc)
-    birth = date_field(doc, FieldName.BIRTH_DATE, BIRTH_DATE)
+    birth = date_field(doc, FieldName.BIRTH_DATE, BIRTH_DATE) or date_field(
+        doc, FieldName.BIRTH_DATE, BORN_ON
+    )
     exclude = {date.fromisoformat(birth.value)} if birth else None
     found = [birth, _school_name(doc), _school_year(doc), document_date(doc, exclude=exclude)]
     return fields + [f for f in found if f is not None]

@@ -236,3 +236,46 @@ def test_space_separated_dates_side_by_side_are_two_dates() -> None:
         date(2019, 12, 6),
         date(2029, 12, 5),
     ]
+
+
+# ---------------------------------------------------------------- letterheads
+
+
+@pytest.mark.parametrize(
+    ("first_line", "expected"),
+    [
+        ("A Lycée Jean Moulin", "Lycée Jean Moulin"),  # a logo read as a letter
+        ("L d Institut de formation en soins infirmiers de Niort",
+         "Institut de formation en soins infirmiers de Niort"),
+        ("Collège George Sand", "Collège George Sand"),
+    ],
+)  # fmt: skip
+def test_school_name_without_the_logo_read_as_letters(first_line: str, expected: str) -> None:
+    page = lines_page(
+        first_line,
+        "Académie de Poitiers - Ministère de l'Éducation nationale",
+        "CERTIFICAT DE SCOLARITÉ",
+        "La directrice certifie que Raymond MORVAN, née) le 14 mars 2003, est inscrit(e)",
+    )
+    got = extracted(page, DocType.SCHOOL_CERTIFICATE)
+    assert got[F.SCHOOL_NAME].value == expected  # the establishment, not its academy
+    assert got[F.BIRTH_DATE].value == "2003-03-14"  # "né(e)" with a lost bracket
+
+
+def test_a_letterhead_of_stray_words_is_no_school_name() -> None:
+    page = lines_page("Mairie de Niort", "Service des écoles de la ville", "CERTIFICAT")
+    assert F.SCHOOL_NAME not in extracted(page, DocType.SCHOOL_CERTIFICATE)
+
+
+def test_payslip_employer_stops_at_the_column_gap_and_the_employee() -> None:
+    cells = [
+        ("ÉLECTRICITÉ THIERRY EURL", 0.08, 0.05),
+        ("Bulletin de salaire", 0.70, 0.05),
+        ("Période du 01/10/2026 au 31/10/2026", 0.60, 0.09),
+        ("PÂTISSERIE BLONDEL SARL M. Jean-Marc BENARD", 0.08, 0.13),
+    ]
+    text = "ÉLECTRICITÉ THIERRY EURL Bulletin de salaire\nPériode du 01/10/2026 au 31/10/2026"
+    got = extracted(scanned(cells, text), DocType.PAYSLIP)
+    assert got[F.EMPLOYER].value == "ÉLECTRICITÉ THIERRY EURL"
+    second = scanned(cells[3:], "PÂTISSERIE BLONDEL SARL M. Jean-Marc BENARD")
+    assert extracted(second, DocType.PAYSLIP)[F.EMPLOYER].value == "PÂTISSERIE BLONDEL SARL"
