@@ -24,7 +24,7 @@ import cv2
 import numpy as np
 
 from pipeline.preprocess import KEEP_TEXT_PX, TARGET_TEXT_PX, estimate_text_height
-from pipeline.types import Word
+from pipeline.types import Box, Word
 
 if TYPE_CHECKING:
     from pipeline.mrz import MrzReading
@@ -39,6 +39,8 @@ MRZ_LETTER_PX = (30.0, 22.0)
 # reads misread different characters; `combine_readings` assembles their lines.
 MRZ_READS = ((30.0, False), (22.0, False), (30.0, True))
 MAX_COMBINATIONS = 81
+# '>' read this many times (and over twice as often as '<'): an MRZ upside down.
+UPSIDE_DOWN_MIN_FILLERS = 8
 MAX_BANDS = 4  # bands re-read per page at most (each costs one small OCR call)
 # Page OCR reads '<' as '<', '«', 'c', 'C', 'e' or 'K': a fragment is a long run
 # of MRZ-looking characters.
@@ -259,6 +261,48 @@ def _score(reading: MrzReading) -> tuple[bool, int, int]:
     return reading.valid, sum(reading.checks.values()), -reading.corrections
 
 
+def read_band_glyphs(grey: np.ndarray, band: Band) -> str:
+    """The band's long text lines read glyph by glyph against OCR-B (see `mrzglyphs`)."""
+    from pipeline.mrzglyphs import read_line_glyphs
+
+    crop = grey[band.y0 : band.y1, band.x0 : band.x1]
+    if crop.size == 0:
+        return ""
+    ink = cv2.adaptiveThreshold(
+        cv2.medianBlur(crop, 5), 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 51, 20
+    )
+    lines = []
+    for x, y, w, h in _text_lines(ink, band.letter_px):
+        margin = int(0.4 * h)
+        line = crop[max(0, y - margin) : y + h + margin, max(0, x - margin) : x + w + margin]
+        read = read_line_glyphs(line)
+        if read:
+            lines.append(read)
+    return "\n".join(lines)
+
+
+def upright_for_mrz(grey: np.ndarray, words: Sequence[Word]) -> tuple[np.ndarray, list[Word]]:
+    """The page and its words turned half a turn when the page OCR read an MRZ upside
+    down (its fillers then read as '>'), else as they are.
+
+    Orientation detection needs more text than a photocopied passport page on an
+    otherwise empty sheet offers, and such pages come upside down as often as not.
+    """
+    backwards = sum(w.text.count(">") for w in words)
+    forwards = sum(w.text.count("<") + w.text.count("«") for w in words)
+    if backwards < UPSIDE_DOWN_MIN_FILLERS or backwards <= 2 * forwards:
+        return grey, list(words)
+    turned = [
+        Word(
+            text=w.text[::-1].replace(">", "<"),
+            box=Box(x0=1 - w.box.x1, y0=1 - w.box.y1, x1=1 - w.box.x0, y1=1 - w.box.y0),
+            confidence=w.confidence,
+        )
+        for w in words
+    ]
+    return cv2.rotate(grey, cv2.ROTATE_180), turned
+
+
 def read_mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> Iterator[str]:
     """Text of each candidate band re-read with the MRZ alphabet, most likely band first.
 
@@ -266,7 +310,12 @@ def read_mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> Iterator[str]:
     """
     from pipeline.ocr import ocr_page  # the one door to tesseract
 
+    grey, words = upright_for_mrz(grey, words)
     for band in mrz_bands(grey, words):
+        # Matching OCR-B glyphs costs a fraction of one tesseract call: first.
+        glyph_text = read_band_glyphs(grey, band)
+        if glyph_text:
+            yield glyph_text
         for letter_px, flat in MRZ_READS:
             image = band_image(grey, band, letter_px)
             if flat:
