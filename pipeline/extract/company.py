@@ -62,6 +62,37 @@ def company_numbers(doc: DocText) -> list[ExtractedField]:
     return fields
 
 
+RCS = re.compile(r"(?<![a-z])r\.?\s?c\.?\s?s\.?(?![a-z])")
+
+
+def unlabelled_company_numbers(doc: DocText, found: list[ExtractedField]) -> list[ExtractedField]:
+    """SIREN and SIRET whose labels the OCR garbled, trusted only through their Luhn key:
+    a SIREN beside "RCS" ("574 640 728 R.C.S. Angers", "RCS Angers 574 640 728"), a
+    SIRET anywhere, which must extend the SIREN when there is one."""
+    have: dict[FieldName, str] = {f.name: f.value for f in found}
+    fields: list[ExtractedField] = []
+    for line in doc.lines:
+        ident = parse_company_number(line.text)
+        if ident is None or not ident.valid:
+            continue
+        if len(ident.value) == 9 and FieldName.SIREN not in have and RCS.search(line.folded):
+            have[FieldName.SIREN] = ident.value
+            fields.append(
+                make_field(FieldName.SIREN, ident.value, Hit(line, ident.raw), validated=True)
+            )
+        elif len(ident.value) == 14 and FieldName.SIRET not in have:
+            if have.get(FieldName.SIREN, ident.value[:9]) != ident.value[:9]:
+                continue
+            have[FieldName.SIRET] = ident.value
+            fields.append(
+                make_field(FieldName.SIRET, ident.value, Hit(line, ident.raw), validated=True)
+            )
+    if FieldName.SIRET in have and FieldName.SIREN not in have:
+        siret = next(f for f in fields if f.name is FieldName.SIRET)
+        fields.append(siret.model_copy(update={"name": FieldName.SIREN, "value": siret.value[:9]}))
+    return fields
+
+
 def _company_name(text: str) -> str | None:
     match = _COMPANY.match(text.strip())
     value = match[0].strip(" ,.") if match else None
@@ -75,6 +106,7 @@ def _representative(text: str) -> str | None:
 
 def extract_company(doc: DocText) -> list[ExtractedField]:
     fields = company_numbers(doc)
+    fields += unlabelled_company_numbers(doc, fields)
     name = text_field(doc, FieldName.COMPANY_NAME, COMPANY_LABELS, _company_name)
     if name:
         fields.append(name)

@@ -279,3 +279,30 @@ def test_payslip_employer_stops_at_the_column_gap_and_the_employee() -> None:
     assert got[F.EMPLOYER].value == "ÉLECTRICITÉ THIERRY EURL"
     second = scanned(cells[3:], "PÂTISSERIE BLONDEL SARL M. Jean-Marc BENARD")
     assert extracted(second, DocType.PAYSLIP)[F.EMPLOYER].value == "PÂTISSERIE BLONDEL SARL"
+
+
+def test_siren_and_siret_with_garbled_labels_are_trusted_through_their_key() -> None:
+    page = lines_page(
+        "Greffe du Tribunal de commerce d'Angers",
+        "niet Tirer au RCS, numéro",  # the label, garbled
+        "574 640 728 R.C.S. Angers",
+        "574 640 728 008 08",
+    )
+    got = extracted(page, DocType.COMPANY_EXTRACT)
+    assert (got[F.SIREN].value, got[F.SIRET].value) == ("574640728", "57464072800808")
+
+
+def test_unlabelled_numbers_that_fail_their_key_or_disagree_are_not_taken() -> None:
+    page = lines_page(
+        "Greffe du Tribunal de commerce d'Angers",
+        "574 640 729 R.C.S. Angers",  # Luhn key fails: a misreading, not a SIREN
+        "Téléphone 0241 887 766",  # no RCS beside it
+        "732 829 320 00074",  # a valid SIRET of another company is still taken alone
+    )
+    got = extracted(page, DocType.COMPANY_EXTRACT)
+    assert got[F.SIRET].value == "73282932000074"
+    assert got[F.SIREN].value == "732829320"
+    other = lines_page("574 640 728 R.C.S. Angers", "732 829 320 00074")
+    got = extracted(other, DocType.COMPANY_EXTRACT)
+    assert got[F.SIREN].value == "574640728"
+    assert F.SIRET not in got  # it does not extend the SIREN
