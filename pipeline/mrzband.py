@@ -74,6 +74,11 @@ def is_mrz_fragment(text: str) -> bool:
     return sum(c.isdigit() or c.isupper() or c in "<«‹" for c in compact) >= 2
 
 
+def is_upside_down_fragment(text: str) -> bool:
+    """Whether a word reads like a piece of an MRZ line turned half a turn ('<' as '>')."""
+    return ">" in text and is_mrz_fragment(text[::-1].replace(">", "<"))
+
+
 def bands_from_words(shape: tuple[int, ...], words: Sequence[Word]) -> list[Band]:
     """Bands around rows of the page OCR's MRZ-looking words, the most filler-rich first.
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from pipeline.mrzband import is_mrz_fragment
+from pipeline.mrzband import is_mrz_fragment, is_upside_down_fragment
 from pipeline.photo import background_uniformity
 from pipeline.types import PageSignals, Word
 
@@ -187,7 +187,7 @@ def mrz_lines_of_page(
         # A text layer is exact: re-reading its render cannot do better.
         return from_text.lines if from_text is not None else lines
     card_shaped = CARD_ASPECT[0] <= aspect <= CARD_ASPECT[1]
-    fragments = any(is_mrz_fragment(w.text) for w in words)
+    fragments = any(is_mrz_fragment(w.text) or is_upside_down_fragment(w.text) for w in words)
     if not (lines or fragments or (card_shaped and faces > 0) or ID_TITLES.search(text)):
         return lines
     best = from_text

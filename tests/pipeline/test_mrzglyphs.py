@@ -14,7 +14,12 @@ from fixtures.generator.api import generate_document
 from fixtures.scan import ScanStyle, degrade
 from pipeline.fields import DocType
 from pipeline.mrz import find_mrz
-from pipeline.mrzband import mrz_bands, read_band_glyphs, upright_for_mrz
+from pipeline.mrzband import (
+    is_upside_down_fragment,
+    mrz_bands,
+    read_band_glyphs,
+    upright_for_mrz,
+)
 from pipeline.mrzglyphs import ocrb_font_path, read_line_glyphs
 from pipeline.ocr import ocr_page
 from pipeline.preprocess import prepare_for_ocr
@@ -155,3 +160,9 @@ def test_card_photo_page_signals_carry_the_verified_mrz(tmp_path: Path) -> None:
         words=page.words,
     )
     assert lines == file.fields["mrz"].split("\n")
+
+
+def test_upside_down_fragments_count_as_mrz_fragments() -> None:
+    assert is_upside_down_fragment(">>>>>>>>>3NNZTIDONOAGVWVN>>SINO")
+    assert not is_upside_down_fragment("IDFRA<<<<<<<<<<<<")  # upright: the other test
+    assert not is_upside_down_fragment("Nationalité >")
