@@ -1,6 +1,6 @@
 """Document-type classifier benchmark (a benchmark, not a test: takes minutes).
 
-    .venv/bin/python -m bench.doctype [--count 260] [--ocr-count 52] [--seed 3] [--cache DIR]
+    .venv/bin/python -m bench.doctype [--count 260] [--ocr-count 52] [--seed 3 5] [--cache DIR]
 
 Trains the default model (seeds 1 and 2), then evaluates it on documents from
 the held-out templates with a seed never used in training, some of them really
@@ -8,7 +8,9 @@ scanned or photographed and OCRed; prints the figures of docs/benchmarks.md,
 the classification time per born-digital document, every mistake made above
 the threshold, and how many documents were skipped because their reading
 failed (e.g. a tesseract timeout on a loaded machine). `--cache` keeps the
-readings (by file sha256) between runs: a rerun then only generates.
+readings (by file sha256) between runs: a rerun then only generates. Several
+seeds are evaluated with the same trained model, each in its own folder under
+`--out` (`seed-<n>`) when more than one is given.
 """
 
 from __future__ import annotations
@@ -21,7 +23,8 @@ from pathlib import Path
 
 import numpy as np
 
-from classifiers.doctype.dataset import Sample, build_sample_set, evaluation_spec
+from classifiers.doctype.classifier import DoctypeModel
+from classifiers.doctype.dataset import Sample, SampleSet, build_sample_set, evaluation_spec
 from classifiers.doctype.evaluate import coverage_curve, meets_targets, plot_coverage_curve
 from classifiers.doctype.train import TrainingPlan, labels_of, score, train_doctype
 
@@ -30,7 +33,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--count", type=int, default=260)
     parser.add_argument("--ocr-count", type=int, default=52)
-    parser.add_argument("--seed", type=int, default=3)
+    parser.add_argument("--seed", type=int, nargs="+", default=[3])
     parser.add_argument("--out", type=Path, default=Path("doctype-bench"))
     parser.add_argument("--cache", type=Path, default=None, help="readings cache to keep")
     args = parser.parse_args()
@@ -38,12 +41,23 @@ def main() -> None:
         started = time.perf_counter()
         result = train_doctype(Path(work) / "train", TrainingPlan())
         train_s = time.perf_counter() - started
-        model = result.model
-        built = build_sample_set(
-            evaluation_spec(args.count, args.seed, args.ocr_count),
-            Path(work) / "eval",
-            cache_dir=args.cache or Path(work) / "readings",
-        )
+        for seed in args.seed:
+            built = build_sample_set(
+                evaluation_spec(args.count, seed, args.ocr_count),
+                Path(work) / f"eval-{seed}",
+                cache_dir=args.cache or Path(work) / "readings",
+            )
+            out = args.out if len(args.seed) == 1 else args.out / f"seed-{seed}"
+            figures = evaluate_set(result.model, built, out)
+            figures = {"seed": seed, "training_seconds": round(train_s, 1), **figures}
+            figures["training_split_seconds"] = result.seconds
+            figures["skipped_unreadable_training"] = len(result.failures)
+            (out / "figures.json").write_text(json.dumps(figures, indent=1) + "\n")
+            print(json.dumps(figures, indent=1), flush=True)
+
+
+def evaluate_set(model: DoctypeModel, built: SampleSet, out: Path) -> dict[str, object]:
+    """Figures of one evaluation set; predictions, metrics and the coverage plot go to `out`."""
     samples = built.samples
     metrics = score(model, samples)
     born_digital = [s.reading for s in samples if s.source == "text_layer"]
@@ -53,20 +67,17 @@ def main() -> None:
         model.classify(reading)
         timings.append(time.perf_counter() - tick)
     proba = model.predict_proba([s.reading for s in samples])
-    args.out.mkdir(parents=True, exist_ok=True)
+    out.mkdir(parents=True, exist_ok=True)
     plot_coverage_curve(
         coverage_curve(labels_of(samples), proba, model.classes),
         model.threshold,
-        args.out / "coverage.png",
+        out / "coverage.png",
     )
     ocr = [s for s in samples if s.source == "ocr"]
     mistakes = confident_mistakes(samples, proba, model.classes, model.threshold)
     figures = {
-        "training_seconds": round(train_s, 1),
-        "training_split_seconds": result.seconds,
         "evaluation_documents": len(samples),
         "skipped_unreadable": len(built.failures),
-        "skipped_unreadable_training": len(result.failures),
         "real_ocr_documents": len(ocr),
         "threshold": model.threshold,
         "accuracy": round(metrics["accuracy"], 4),
@@ -81,6 +92,7 @@ def main() -> None:
         "classify_ms_born_digital_p95": round(1000 * float(np.percentile(timings, 95)), 1)
         if timings
         else None,
+        "per_source": per_source(samples, proba, model),
         "per_class_recall": {k: round(v["recall"], 3) for k, v in metrics["per_class"].items()},
         "confident_mistakes": mistakes,
         "skipped": [f"{f.template_id}: {f.reason}" for f in built.failures],
@@ -95,9 +107,27 @@ def main() -> None:
         }
         for s, row in zip(samples, proba, strict=True)
     ]
-    (args.out / "predictions.json").write_text(json.dumps(predictions) + "\n")
-    (args.out / "metrics.json").write_text(json.dumps({**metrics, **figures}, indent=1) + "\n")
-    print(json.dumps(figures, indent=1))
+    (out / "predictions.json").write_text(json.dumps(predictions) + "\n")
+    (out / "metrics.json").write_text(json.dumps({**metrics, **figures}, indent=1) + "\n")
+    return figures
+
+
+def per_source(
+    samples: list[Sample], proba: np.ndarray, model: DoctypeModel
+) -> dict[str, dict[str, float]]:
+    """Coverage and accuracy of each way of reading (text layer, simulated scan, real OCR)."""
+    rows: dict[str, dict[str, float]] = {}
+    thresholds = model.thresholds_for([s.reading for s in samples])
+    for source in sorted({s.source.value for s in samples}):
+        mask = np.asarray([s.source.value == source for s in samples])
+        best = proba[mask].max(axis=1)
+        right = model.classes[proba[mask].argmax(axis=1)] == labels_of(samples)[mask]
+        rows[source] = {
+            "documents": int(mask.sum()),
+            "coverage": round(float((best >= thresholds[mask]).mean()), 3),
+            "accuracy": round(float(right.mean()), 3),
+        }
+    return rows
 
 
 def confident_mistakes(

@@ -14,7 +14,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from classifiers.doctype.lexicon import LEXICON_GROUPS, lexicon_scores
+from classifiers.doctype.lexicon import LEXICON_GROUPS, fold_ocr, lexicon_scores
 from pipeline.types import PageSignals, PieceReading, TextSource
 
 MAX_TEXT_CHARS = 6000  # bounds the classification time of long documents
@@ -62,11 +62,16 @@ class NumericFeature(StrEnum):
 
 
 NUMERIC_FEATURES: tuple[NumericFeature, ...] = tuple(NumericFeature)
-TEXT_COLUMN = 0  # column of the normalised text in a feature matrix; numbers follow
-NUMERIC_COLUMNS: tuple[int, ...] = tuple(range(1, 1 + len(NUMERIC_FEATURES)))
-LEXICON_COLUMNS: tuple[int, ...] = tuple(
-    range(1 + len(NUMERIC_FEATURES), 1 + len(NUMERIC_FEATURES) + len(LEXICON_GROUPS))
+TEXT_COLUMN = 0  # column of the normalised text in a feature matrix
+CHAR_TEXT_COLUMN = 1  # the same text OCR-folded, for character n-grams; numbers follow
+_FIRST_NUMERIC = 2
+NUMERIC_COLUMNS: tuple[int, ...] = tuple(
+    range(_FIRST_NUMERIC, _FIRST_NUMERIC + len(NUMERIC_FEATURES))
 )
+LEXICON_COLUMNS: tuple[int, ...] = tuple(
+    range(NUMERIC_COLUMNS[-1] + 1, NUMERIC_COLUMNS[-1] + 1 + len(LEXICON_GROUPS))
+)
+N_COLUMNS = LEXICON_COLUMNS[-1] + 1
 
 
 def normalise_text(text: str) -> str:
@@ -173,16 +178,25 @@ def mrz_lines_in_text(text: str) -> list[str]:
     return found
 
 
+def char_text(normalised: str) -> str:
+    """The text the character n-grams see: OCR-confusable characters folded onto one
+    of each class, so that a scan's "vigiIance" or "URS5AF" gives the n-grams the
+    text layer's "vigilance" and "urssaf" give (a model fitted mostly on clean text
+    layers otherwise meets unseen n-grams in every OCR'd word)."""
+    return fold_ocr(normalised)
+
+
 def sample_row(reading: PieceReading) -> list[object]:
-    """One row of the model's input: [normalised text, *numeric features, *lexicon scores]."""
+    """One row of the model's input: [normalised text, its OCR-folded form, *numeric
+    features, *lexicon scores]."""
     text = normalise_text(raw_text(reading))
-    return [text, *numeric_features(reading), *lexicon_scores(text)]
+    return [text, char_text(text), *numeric_features(reading), *lexicon_scores(text)]
 
 
 def feature_matrix(readings: list[PieceReading]) -> np.ndarray:
     """Rows for many readings, as the object array the model pipeline expects."""
     rows = [sample_row(reading) for reading in readings]
-    matrix = np.empty((len(rows), 1 + len(NUMERIC_COLUMNS) + len(LEXICON_COLUMNS)), dtype=object)
+    matrix = np.empty((len(rows), N_COLUMNS), dtype=object)
     for i, row in enumerate(rows):
         matrix[i, :] = row
     return matrix

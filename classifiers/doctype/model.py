@@ -15,7 +15,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import MaxAbsScaler, StandardScaler
 
-from classifiers.doctype.features import LEXICON_COLUMNS, NUMERIC_COLUMNS, TEXT_COLUMN
+from classifiers.doctype.features import (
+    CHAR_TEXT_COLUMN,
+    LEXICON_COLUMNS,
+    NUMERIC_COLUMNS,
+    TEXT_COLUMN,
+)
 
 # Numeric signals are few and dense; TF-IDF rows are unit-length. These weights
 # keep the signals from drowning the text when both are present, and give the
@@ -95,7 +100,7 @@ def build_doctype_pipeline(
     features = ColumnTransformer(
         [
             ("words", words, TEXT_COLUMN),
-            ("chars", chars, TEXT_COLUMN),
+            ("chars", chars, CHAR_TEXT_COLUMN),
             ("signals", StandardScaler(), list(NUMERIC_COLUMNS)),
             # Max-abs, not standard: a rare group's tiny spread in training must not turn
             # one of its terms in a real document into a huge value.

@@ -29,7 +29,7 @@ from pipeline.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 
-FORMAT_VERSION = 4  # bump when the features or the card change incompatibly
+FORMAT_VERSION = 5  # bump when the features or the card change incompatibly
 MODEL_PREFIX = "models/doctype"
 CURRENT_KEY = f"{MODEL_PREFIX}/current"
 
@@ -112,6 +112,7 @@ def make_card(
     threshold: float,
     metrics: dict[str, Any],
     extra: dict[str, Any],
+    ocr_threshold: float | None = None,
 ) -> dict[str, Any]:
     return {
         "name": "doctype",
@@ -120,6 +121,7 @@ def make_card(
         "versions": library_versions(),
         "training_data_sha256": data_hash,
         "threshold": threshold,
+        "ocr_threshold": ocr_threshold,
         "metrics": metrics,
         "git_commit": git_commit(),
         "created_at": datetime.now(UTC).isoformat(),
@@ -184,7 +186,13 @@ def load_model(store: ObjectStore, version: str | None = None) -> DoctypeModel:
             detail=f"untrusted types: {sorted(unknown)}",
         )
     pipeline = sio.loads(data, trusted=list(TRUSTED_TYPES))
-    return DoctypeModel(pipeline=pipeline, threshold=float(card["threshold"]), card=card)
+    ocr_threshold = card.get("ocr_threshold")
+    return DoctypeModel(
+        pipeline=pipeline,
+        threshold=float(card["threshold"]),
+        card=card,
+        ocr_threshold=None if ocr_threshold is None else float(ocr_threshold),
+    )
 
 
 def export_model(model: DoctypeModel, folder: Path) -> Path:

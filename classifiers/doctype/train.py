@@ -13,7 +13,7 @@ import numpy as np
 from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
-from classifiers.doctype.classifier import DoctypeModel
+from classifiers.doctype.classifier import DoctypeModel, is_ocr_reading
 from classifiers.doctype.dataset import (
     CARD_TYPES,
     HOLDOUT_TEMPLATES,
@@ -24,8 +24,13 @@ from classifiers.doctype.dataset import (
     build_sample_set,
     samples_hash,
 )
-from classifiers.doctype.evaluate import choose_threshold, evaluate_probabilities, meets_targets
-from classifiers.doctype.features import TEXT_COLUMN, feature_matrix
+from classifiers.doctype.evaluate import (
+    choose_ocr_threshold,
+    choose_threshold,
+    evaluate_probabilities,
+    meets_targets,
+)
+from classifiers.doctype.features import CHAR_TEXT_COLUMN, TEXT_COLUMN, feature_matrix
 from classifiers.doctype.model import (
     CHAR_PARAMS,
     MAX_CHARS,
@@ -126,10 +131,11 @@ def fit_pipeline(samples: Sequence[Sample], *, random_state: int) -> Pipeline:
     y = labels_of(samples)
     templates = np.asarray([s.template_id for s in samples], dtype=object)
     texts = [str(t) for t in matrix[:, TEXT_COLUMN]]
+    char_texts = [str(t) for t in matrix[:, CHAR_TEXT_COLUMN]]
     pipeline = build_doctype_pipeline(
         random_state=random_state,
         word_vocabulary=shared_vocabulary(texts, list(templates), WORD_PARAMS, MAX_WORDS),
-        char_vocabulary=shared_vocabulary(texts, list(templates), CHAR_PARAMS, MAX_CHARS),
+        char_vocabulary=shared_vocabulary(char_texts, list(templates), CHAR_PARAMS, MAX_CHARS),
     )
     folds = calibration_folds(y, templates)
     pipeline.set_params(classifier__cv=folds)
@@ -154,8 +160,10 @@ def calibration_folds(
 
 def score(model: DoctypeModel, samples: Sequence[Sample]) -> dict[str, Any]:
     """Metrics of a model on a labelled set at the model's own threshold."""
-    proba = model.predict_proba([s.reading for s in samples])
-    return evaluate_probabilities(labels_of(samples), proba, model.classes, model.threshold)
+    readings = [s.reading for s in samples]
+    proba = model.predict_proba(readings)
+    thresholds = model.thresholds_for(readings)
+    return evaluate_probabilities(labels_of(samples), proba, model.classes, thresholds)
 
 
 def build_sets(
@@ -190,10 +198,13 @@ def train_doctype(
     advance()
     fitted = time.perf_counter()
     model = DoctypeModel(pipeline=pipeline, threshold=1.0)
-    proba = model.predict_proba([s.reading for s in validation])
+    readings = [s.reading for s in validation]
+    proba = model.predict_proba(readings)
     y_valid = labels_of(validation)
     model.threshold = choose_threshold(y_valid, proba, model.classes)
-    metrics = evaluate_probabilities(y_valid, proba, model.classes, model.threshold)
+    ocr = np.asarray([is_ocr_reading(r) for r in readings], dtype=bool)
+    model.ocr_threshold = choose_ocr_threshold(y_valid, proba, model.classes, ocr, model.threshold)
+    metrics = evaluate_probabilities(y_valid, proba, model.classes, model.thresholds_for(readings))
     data_hash = samples_hash(train)
     seconds = {
         "data": round(data_done - started, 1),
@@ -204,6 +215,7 @@ def train_doctype(
         version=new_version(data_hash),
         data_hash=data_hash,
         threshold=model.threshold,
+        ocr_threshold=model.ocr_threshold,
         metrics={"validation": metrics, "meets_targets_on_validation": meets_targets(metrics)},
         extra={
             "training": {

@@ -7,9 +7,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from sklearn.pipeline import Pipeline
 
 from classifiers.doctype import dataset as dataset_module
-from classifiers.doctype.classifier import DoctypeModel, condition_on_portrait
+from classifiers.doctype.classifier import (
+    DoctypeModel,
+    condition_on_portrait,
+    may_be_identity_photo,
+)
 from classifiers.doctype.dataset import (
     HOLDOUT_TEMPLATES,
     Sample,
@@ -20,12 +25,15 @@ from classifiers.doctype.dataset import (
     simulate_scan,
 )
 from classifiers.doctype.evaluate import (
+    choose_ocr_threshold,
     choose_threshold,
     evaluate_probabilities,
     expected_calibration_error,
 )
 from classifiers.doctype.features import (
+    CHAR_TEXT_COLUMN,
     NumericFeature,
+    char_text,
     document_code,
     mrz_kind,
     normalise_text,
@@ -150,6 +158,8 @@ def test_persistence_round_trip_gives_identical_probabilities(
     readings = [s.reading for s in fresh_samples]
     assert np.array_equal(loaded.predict_proba(readings), tiny.model.predict_proba(readings))
     assert loaded.threshold == tiny.model.threshold and loaded.version == version
+    assert tiny.model.ocr_threshold is not None
+    assert loaded.ocr_threshold == tiny.model.ocr_threshold >= tiny.model.threshold
 
 
 @pytest.mark.parametrize(
@@ -455,3 +465,58 @@ def test_no_portrait_takes_id_photo_probability_without_crowning_the_runner_up()
     # The share taken is spread evenly: the identity card gains no more than the passport.
     assert updated[0, 1] - 0.24 == pytest.approx(updated[0, 2] - 0.02)
     assert updated[0].max() < 0.6  # nothing is answered with confidence
+
+
+def _photo_reading(*, uniformity: float, text: str, aspect_ratio: float) -> PieceReading:
+    signals = measure_signals(np.full((60, 80, 3), 200, dtype=np.uint8), "")
+    signals = signals.model_copy(
+        update={"background_uniformity": uniformity, "aspect_ratio": aspect_ratio}
+    )
+    return PieceReading(sha256="0" * 64, pages=[_ocr_page(signals=signals, text=text)])
+
+
+def test_a_faceless_plain_textless_image_may_still_be_an_identity_photo() -> None:
+    # The detector missed the face of a photo: plain border, no text, photo-shaped.
+    assert may_be_identity_photo(_photo_reading(uniformity=1.0, text="' .", aspect_ratio=0.78))
+    # A card photographed on a table: busy border, debris of text.
+    debris = "RÉPUBL QUE FRAN 1DFRA<<< Nom DUP0NT né le"
+    assert not may_be_identity_photo(_photo_reading(uniformity=0.6, text="", aspect_ratio=0.78))
+    assert not may_be_identity_photo(_photo_reading(uniformity=1.0, text=debris, aspect_ratio=0.78))
+    # A scan (A4, either way up) giving no text is not left to pass for a photo.
+    assert not may_be_identity_photo(_photo_reading(uniformity=1.0, text="", aspect_ratio=0.707))
+    assert not may_be_identity_photo(_photo_reading(uniformity=1.0, text="", aspect_ratio=1.414))
+    assert may_be_identity_photo(_face_reading(0.25))
+
+
+def test_character_ngrams_see_ocr_confusions_as_the_clean_text() -> None:
+    clean = char_text(normalise_text("Attestation de vigilance URSSAF"))
+    assert char_text(normalise_text("Attestati0n de vigiIance URS5AF")) == clean
+    assert char_text(normalise_text("Attcstation dc vigilancc URSSAF")) == clean
+    assert sample_row(_photo_reading(uniformity=1.0, text="vigiIance", aspect_ratio=1.0))[
+        CHAR_TEXT_COLUMN
+    ] == char_text("vigilance")
+
+
+def test_ocr_readings_get_their_own_threshold_from_their_own_mistakes() -> None:
+    classes = np.asarray(["a", "b"], dtype=object)
+    # 1000 text layers, all right; 100 OCR readings, 2 of them wrong at 0.78.
+    proba = np.asarray([[0.9, 0.1]] * 1098 + [[0.78, 0.22]] * 2)
+    y = np.asarray(["a"] * 1098 + ["b"] * 2, dtype=object)
+    ocr = np.asarray([False] * 1000 + [True] * 100)
+    overall = choose_threshold(y, proba, classes)
+    assert overall == 0.5  # 2 mistakes in 1100 readings pass the selection targets
+    assert choose_ocr_threshold(y, proba, classes, ocr, overall) == pytest.approx(0.79)
+    assert choose_ocr_threshold(y, proba, classes, np.zeros(1100, dtype=bool), 0.6) == 0.6
+    # Never below the threshold of all readings.
+    assert choose_ocr_threshold(y, proba, classes, ~ocr & (y == "a"), 0.7) == 0.7
+
+
+def test_the_ocr_threshold_applies_to_readings_with_an_ocr_page() -> None:
+    model = DoctypeModel(pipeline=Pipeline([("none", "passthrough")]), threshold=0.6)
+    model.ocr_threshold = 0.8
+    text_page = _ocr_page(text_source=TextSource.TEXT_LAYER, text="Facture")
+    scanned = PieceReading(sha256="0" * 64, pages=[text_page, _ocr_page(text="Facture")])
+    digital = PieceReading(sha256="0" * 64, pages=[text_page])
+    assert list(model.thresholds_for([scanned, digital])) == [0.8, 0.6]
+    model.ocr_threshold = None
+    assert model.threshold_for(scanned) == 0.6
