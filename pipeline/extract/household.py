@@ -10,8 +10,10 @@ from pipeline.extract.common import address_fields, document_date, text_field
 from pipeline.extract.identifiers import Identifier, parse_fiscal_number, parse_tax_reference
 from pipeline.extract.people import (
     clean_name,
+    cut_at_column_gap,
     people_after_civility,
     split_full_name,
+    split_married_name,
     split_postal_name,
     strip_civility,
 )
@@ -58,6 +60,9 @@ def _holder_fields(doc: DocText, hits: list[Hit]) -> list[ExtractedField]:
             return []
         return [labelled]
     hit = hits[0]
+    married = _married_fields(hit)
+    if married:
+        return married + address_fields(doc, hit.line)
     fields = [make_field(FieldName.HOLDER_NAME, hit.raw, hit)]
     # The same person is often printed again with the surname in capitals ("Déclarant 1 :
     # M. DUPONT Jean"); only that tells the surname from the first names.
@@ -78,6 +83,27 @@ def _holder_fields(doc: DocText, hits: list[Hit]) -> list[ExtractedField]:
         fields.append(make_field(FieldName.FIRST_NAMES, first, Hit(hit.line, first)))
     fields.extend(address)
     return fields
+
+
+def _married_fields(hit: Hit) -> list[ExtractedField]:
+    """Holder, last (usage), birth and given names of "Mme Zoé BRUN ép. DAVID" and the like:
+    the name cleaning stops at the marker, so the rest of the line is read again."""
+    at = hit.line.text.find(hit.raw)
+    if at < 0:
+        return []
+    text = cut_at_column_gap(hit.line, hit.line.text[at:])
+    married = split_married_name(text)
+    if married is None:
+        return []
+    line = hit.line
+    holder = text[: text.find(married.usage) + len(married.usage)]
+    holder = holder if married.first in holder else text
+    return [
+        make_field(FieldName.HOLDER_NAME, holder.strip(" ,"), Hit(line, holder.strip(" ,"))),
+        make_field(FieldName.LAST_NAME, married.usage, Hit(line, married.usage)),
+        make_field(FieldName.BIRTH_NAME, married.birth, Hit(line, married.birth)),
+        make_field(FieldName.FIRST_NAMES, married.first, Hit(line, married.first)),
+    ]
 
 
 def _same_words(one: str, other: str) -> bool:

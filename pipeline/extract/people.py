@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
+from typing import NamedTuple
 
 from pipeline.extract.text import DocText, Hit, Line, words_for
 
@@ -135,3 +137,58 @@ def people_after_civility(doc: DocText, *, lines: list[Line] | None = None) -> l
         end = match.end() + line.text[match.end() :].index(name) + len(name)
         hits.append(Hit(line, cut_at_column_gap(line, line.text[start:end])))
     return hits
+
+
+# "DUPONT épouse MARTIN", "BRUN ép. DAVID", "MARTIN veuve LEROY": birth name, then usage
+# name; "MARTIN née DUPONT": usage name, then birth name. A following "le" or a digit
+# makes "née" the start of a birth date, not a name.
+_MARRIED_AFTER_BIRTH = re.compile(r"(?i)\s+(?:[ée]p\.|[ée]pouse|veuve|vve\.?)\s+(?=[A-ZÀ-Ý])")
+_BORN = re.compile(r"\s+n[ée]e\s+(?=[A-ZÀ-Ý][A-ZÀ-Ý'’\-]+(?:\s|$|,))")
+
+
+class MarriedName(NamedTuple):
+    usage: str  # the name the person uses: the last name
+    birth: str
+    first: str
+
+
+def split_married_name(text: str) -> MarriedName | None:
+    """Usage name, birth name and given names of an addressee printed with a married
+    name: "DUPONT épouse MARTIN Marie", "Zoé BRUN ép. DAVID", "Marie MARTIN née DUPONT".
+
+    Surnames are the capitals beside the marker; given names the mixed-case words at
+    either end. Without given names in mixed case, nothing tells them apart: None.
+    """
+    words_text = strip_civility(text)
+    for marker, birth_first in ((_MARRIED_AFTER_BIRTH, True), (_BORN, False)):
+        parts = marker.split(words_text, maxsplit=1)
+        if len(parts) != 2:
+            continue
+        left, right = parts[0].replace(",", " ").split(), parts[1].replace(",", " ").split()
+        right = right[: next((i for i, w in enumerate(right) if w.lower() in _STOP_WORDS), None)]
+        given_left = _leading(left, lambda w: not _capitals(w))
+        given_right = _leading(right[::-1], lambda w: not _capitals(w))[::-1]
+        before = left[len(given_left) :]
+        after = right[: len(right) - len(given_right)]
+        given = given_left + given_right
+        if not given or not before or not after or not all(map(_capitals, before + after)):
+            return None
+        if not all(w[:1].isupper() for w in given):
+            return None
+        first, second = " ".join(before), " ".join(after)
+        birth, usage = (first, second) if birth_first else (second, first)
+        return MarriedName(usage=usage, birth=birth, first=" ".join(given))
+    return None
+
+
+def _capitals(word: str) -> bool:
+    return word.isupper()
+
+
+def _leading(words: list[str], keep: Callable[[str], bool]) -> list[str]:
+    out = []
+    for word in words:
+        if not keep(word):
+            break
+        out.append(word)
+    return out

@@ -306,3 +306,36 @@ def test_unlabelled_numbers_that_fail_their_key_or_disagree_are_not_taken() -> N
     got = extracted(other, DocType.COMPANY_EXTRACT)
     assert got[F.SIREN].value == "574640728"
     assert F.SIRET not in got  # it does not extend the SIREN
+
+
+# ---------------------------------------------------------------- married names
+
+
+@pytest.mark.parametrize(
+    ("addressee", "usage", "birth", "first"),
+    [
+        ("Mme DUPONT épouse MARTIN Marie", "MARTIN", "DUPONT", "Marie"),
+        ("Mme Zoé BRUN ép. DAVID", "DAVID", "BRUN", "Zoé"),
+        ("Madame Marie MARTIN née DUPONT", "MARTIN", "DUPONT", "Marie"),
+        ("Mme Anne-Sophie LE GALL veuve DE LA TOUR", "DE LA TOUR", "LE GALL", "Anne-Sophie"),
+    ],
+)
+def test_married_names_on_a_bill(addressee: str, usage: str, birth: str, first: str) -> None:
+    bill = lines_page("GAZ DE VILLE", addressee, "12 rue des Lilas", "21000 DIJON")
+    got = extracted(bill, DocType.PROOF_OF_ADDRESS)
+    assert (got[F.LAST_NAME].value, got[F.BIRTH_NAME].value) == (usage, birth)
+    assert got[F.FIRST_NAMES].value == first
+    assert got[F.POSTCODE].value == "21000"
+
+
+@pytest.mark.parametrize(
+    "addressee",
+    [
+        "Mme Zoé BRUN, née le 12/03/1990",  # a birth date, not a birth name
+        "MME BRUN EPOUSE DAVID ZOE",  # all capitals: which word is the given name?
+        "Mme Léa ROUX",
+    ],
+)
+def test_no_married_name_without_one(addressee: str) -> None:
+    bill = lines_page("GAZ DE VILLE", addressee, "12 rue des Lilas", "21000 DIJON")
+    assert F.BIRTH_NAME not in extracted(bill, DocType.PROOF_OF_ADDRESS)
