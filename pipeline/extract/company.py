@@ -30,7 +30,11 @@ REPRESENTATIVE_LABELS = label_pattern(
     r"president(?:e)?(?: / gerant)?", r"gerant(?:e)?", r"representant legal", r"directeur general",
     r"dirigeant", r"representant",
 )  # fmt: skip
-ADDRESS_LABELS = label_pattern(r"adresse du siege", r"siege social", r"adresse")
+# "dont le siège est situé 6, rue ..., 49000 Angers" in an attestation's sentence.
+ADDRESS_LABELS = label_pattern(
+    r"adresse du siege", r"siege social", r"adresse",
+    r"siege(?: social)? est (?:situe|fixe)(?: au| a)?",
+)  # fmt: skip
 _LEGAL_FORMS = r"(?:SAS|SASU|SARL|EURL|SA|SCI|SNC|SCOP|EI|EIRL|SELARL|ASSOCIATION)"
 _COMPANY = re.compile(
     rf"^[A-Z0-9À-Ý&'’\-. ]*?[A-Z][A-Z0-9À-Ý&'’\-. ]*?(?:\s{_LEGAL_FORMS})?(?=,|\s+SIREN|\s*$)"

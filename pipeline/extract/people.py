@@ -92,7 +92,8 @@ def split_full_name(full: str) -> tuple[str, str] | None:
 # they start the surname ("ANOUK LE GALL", "JOSÉ DA SILVA"), never end a given name.
 PARTICLES = frozenset(
     {"DE", "DU", "DES", "LE", "LA", "D'", "DA", "DO", "DOS", "DAS", "DI", "DEL", "DELLA",
-     "VAN", "VON", "DER", "DEN", "TER", "EL", "AL", "ABOU", "AÏT", "AIT", "MAC", "MC", "SAINT"}
+     "VAN", "VON", "DER", "DEN", "TER", "EL", "AL", "ABOU", "AÏT", "AIT", "BEN", "BOU", "OULD",
+     "IBN", "MAC", "MC", "SAINT"}
 )  # fmt: skip
 
 

@@ -339,3 +339,21 @@ def test_married_names_on_a_bill(addressee: str, usage: str, birth: str, first: 
 def test_no_married_name_without_one(addressee: str) -> None:
     bill = lines_page("GAZ DE VILLE", addressee, "12 rue des Lilas", "21000 DIJON")
     assert F.BIRTH_NAME not in extracted(bill, DocType.PROOF_OF_ADDRESS)
+
+
+def test_addressee_in_capitals_with_an_arabic_particle() -> None:
+    bill = lines_page("M. STÉPHANE BEN SAÏD", "71, AVENUE LE ROUX", "34000 MONTPELLIER")
+    got = extracted(bill, DocType.PROOF_OF_ADDRESS)
+    assert (got[F.LAST_NAME].value, got[F.FIRST_NAMES].value) == ("BEN SAÏD", "STÉPHANE")
+
+
+def test_the_seat_address_in_an_attestation_sentence() -> None:
+    page = lines_page(
+        "ATTESTATION DE VIGILANCE",
+        "L'Urssaf atteste que l'entreprise CAMUS SAS, SIREN 162727150, SIRET",
+        "16272715000268, dont le siège est situé 6, rue de Blondel, 49000 Angers, est à jour de",
+        "ses obligations au 17.10.2026.",
+    )
+    got = extracted(page, DocType.URSSAF_CERTIFICATE)
+    assert (got[F.POSTCODE].value, got[F.CITY].value) == ("49000", "Angers")
+    assert got[F.DOCUMENT_DATE].value == "2026-10-17"
