@@ -40,7 +40,8 @@ GENERIC_DATE_LABELS = label_pattern(r"date", r"le", r"du", r"au")
 OTHER_ROLE = re.compile(
     r"(?<![a-z])(?:echeance|echu|avant|limite|preleve(?:e|ment)?|payer|paiement|periode"
     r"|consommation|valable|validite|jusqu|expir\w*|naissance|nee?|immatricul\w*|debut"
-    r"|creation|effet|souscri\w*|depuis|entree|anciennete|au)(?![a-z])[^0-9]*$"
+    r"|creation|commencement|cloture|exigib\w*|effet|souscri\w*|depuis|entree|anciennete|au)"
+    r"(?![a-z])[^0-9]*$"
 )
 
 

@@ -35,7 +35,7 @@ HOLDER = label_pattern(
 FISCAL_NUMBER = label_pattern(
     r"numero fiscal", r"n° fiscal", r"identifiant fiscal", r"numero fiscal du declarant", r"spi"
 )
-TAX_REFERENCE = label_pattern(r"reference de l'avis", r"ref(?:\.|erence)? avis")
+TAX_REFERENCE = label_pattern(r"ref(?:\.|erence)?\s*(?:de l'|d'|de |)\s*avis")
 REFERENCE_INCOME = label_pattern(r"revenu fiscal de reference", r"rfr")
 TAX_YEAR = re.compile(r"revenus?(?: de l'annee| percus en)? ((?:19|20)\d{2})")
 NOTICE_YEAR = re.compile(r"(?:avis d'impot|impot)\s+((?:19|20)\d{2})")

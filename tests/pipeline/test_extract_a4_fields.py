@@ -215,6 +215,8 @@ def test_a_label_without_a_value_on_its_row_takes_none_from_the_next_row() -> No
         (["Date de mise en recouvrement : 31/07/2026", "Date limite de paiement : 15/09/2026"],
          "2026-07-31"),
         (["Ligne 06 11 78 23 78", "Facture mobile - période 25/10/2026"], "2026-10-25"),
+        (["Date d'exigibilité : 15/09/2026", "Lyon, le 5 juillet 2026"], "2026-07-05"),
+        (["Date de commencement d'activité : 01/02/2011", "Le 02/10/2026"], "2026-10-02"),
         # Only a period: its first date is better than nothing (a doubt, if anything).
         (["Consommation du 01/09/2026 au 30/09/2026"], "2026-09-01"),
     ],
@@ -357,3 +359,21 @@ def test_the_seat_address_in_an_attestation_sentence() -> None:
     got = extracted(page, DocType.URSSAF_CERTIFICATE)
     assert (got[F.POSTCODE].value, got[F.CITY].value) == ("49000", "Angers")
     assert got[F.DOCUMENT_DATE].value == "2026-10-17"
+
+
+def test_tax_notice_reference_and_date_as_the_notice_prints_them() -> None:
+    page = lines_page(
+        "Finances publiques",
+        "M. L'HÔTE Thomas",
+        "634, boulevard Prévost",
+        "56903 Verdier",
+        "Avis d'impôt 2026 — Impôt sur les revenus 2025",
+        "Numéro fiscal : 09 98 36 07 41 11 2",
+        "Réf. de l'avis : 2680D86060463",
+        "Date d'exigibilité : 15/09/2026",
+        "Date de mise en recouvrement : 5 juillet 2026",
+    )
+    got = extracted(page, DocType.TAX_NOTICE)
+    assert got[F.TAX_REFERENCE].value == "2680D86060463"
+    assert got[F.DOCUMENT_DATE].value == "2026-07-05"
+    assert (got[F.LAST_NAME].value, got[F.FIRST_NAMES].value) == ("L'HÔTE", "Thomas")
