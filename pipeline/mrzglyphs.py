@@ -29,6 +29,9 @@ OCRB_FONT_PATHS = (
     Path("/usr/share/fonts/truetype/ocr-b/OCRB.ttf"),
 )
 MRZ_CHARSET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
+MRZ_LENGTHS = (30, 36, 44)  # TD1, old French card and TD2, TD3
+# Ink levels (0 paper .. 255 full ink) glyphs are cut out at, in turn.
+INK_LEVELS = (110.0, 160.0)
 # Every glyph cell is compared at this size (width, height): big enough for
 # OCR-B's 8/B and 0/O differences, small enough to smooth photo noise.
 CELL_SIZE = (20, 28)
@@ -38,7 +41,8 @@ MIN_GLYPHS = 25
 # Ink blobs shorter than this share of the line height are noise or JPEG specks
 # ('<' is ~0.5 of a capital's height in OCR-B).
 MIN_BLOB_HEIGHT = 0.3
-# Photo blur the templates are softened with, as a share of the cell height.
+# Photo blur the templates are softened with, as a share of the cell height
+# (matching each line against more blurred sets too read worse on blurred photos).
 TEMPLATE_BLUR = 0.04
 
 
@@ -70,7 +74,7 @@ def ocrb_templates() -> Templates | None:
         columns = np.flatnonzero(canvas.max(axis=0) > 0)
         centre = (columns[0] + columns[-1]) / 2
         cell = _cut_cell(canvas, centre, cap_top, cap_height, pitch)
-        vectors.append(_normalise(cell, blur=True))
+        vectors.append(_normalise(cell, blur=TEMPLATE_BLUR))
     return Templates(MRZ_CHARSET, np.stack(vectors), pitch / cap_height)
 
 
@@ -103,10 +107,9 @@ def _cut_cell(
     return cv2.resize(cell, CELL_SIZE, interpolation=cv2.INTER_AREA)
 
 
-def _normalise(cell: np.ndarray, *, blur: bool = False) -> np.ndarray:
+def _normalise(cell: np.ndarray, *, blur: float = 0.0) -> np.ndarray:
     if blur:
-        sigma = TEMPLATE_BLUR * CELL_SIZE[1]
-        cell = cv2.GaussianBlur(cell, (0, 0), sigma)
+        cell = cv2.GaussianBlur(cell, (0, 0), blur * CELL_SIZE[1])
     vector = cell.astype(np.float32).ravel()
     vector = vector - vector.mean()
     norm = float(np.linalg.norm(vector))
@@ -120,7 +123,17 @@ def read_line_glyphs(line: np.ndarray) -> str | None:
     if templates is None or line.size == 0:
         return None
     ink = _ink_strength(line)
-    blobs = _glyph_blobs(ink)
+    reads = [_read_glyphs(ink, level, templates) for level in INK_LEVELS]
+    found = [read for read in reads if read is not None]
+    if not found:
+        return None
+    # Blur joins neighbouring glyphs at a low ink level and breaks thin strokes
+    # at a high one: the level that finds an MRZ line's length is the right one.
+    return min(found, key=lambda read: min(abs(len(read) - n) for n in MRZ_LENGTHS))
+
+
+def _read_glyphs(ink: np.ndarray, level: float, templates: Templates) -> str | None:
+    blobs = _glyph_blobs(ink, level)
     if len(blobs) < MIN_GLYPHS:
         return None
     # The pitch is the same for every glyph (monospace), the height not quite
@@ -136,10 +149,20 @@ def read_line_glyphs(line: np.ndarray) -> str | None:
     middle = _middle_line(centres_x, centres_y, height)
     cells = [
         _normalise(_cut_cell(ink, x, float(middle(x)) - height / 2, height, pitch))
-        for x in centres_x
+        for x in _split_joined(blobs, pitch)
     ]
     scores = np.stack(cells) @ templates.vectors.T
     return "".join(templates.chars[i] for i in scores.argmax(axis=1))
+
+
+def _split_joined(blobs: list[tuple[int, int, int, int]], pitch: float) -> list[float]:
+    """Centre of every glyph: a blob as wide as several pitches is several glyphs
+    joined by blur ('<<<' runs touch first)."""
+    centres: list[float] = []
+    for x0, _, x1, _ in blobs:
+        count = max(1, round((x1 - x0) / pitch)) if x1 - x0 > 1.5 * pitch else 1
+        centres.extend(x0 + (x1 - x0) * (k + 0.5) / count for k in range(count))
+    return centres
 
 
 def _middle_line(xs: np.ndarray, ys: np.ndarray, height: float) -> np.poly1d:
@@ -161,12 +184,12 @@ def _ink_strength(line: np.ndarray) -> np.ndarray:
     return np.clip((paper - grey) * 255.0 / (paper - ink), 0, 255)
 
 
-def _glyph_blobs(ink: np.ndarray) -> list[tuple[int, int, int, int]]:
+def _glyph_blobs(ink: np.ndarray, level: float) -> list[tuple[int, int, int, int]]:
     """Boxes (x0, y0, x1, y1) of the glyphs of the line, left to right.
 
     Blobs overlapping in x are one glyph (a stroke broken by blur or JPEG).
     """
-    binary = (ink > 110).astype(np.uint8)
+    binary = (ink > level).astype(np.uint8)
     count, _, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
     if count <= 1:
         return []
