@@ -123,7 +123,8 @@ def siren_of(siret: Identifier) -> Identifier:
 
 def parse_fiscal_number(text: str) -> Identifier | None:
     """Numéro fiscal: 13 digits, first one 0-3, with stdnum's check."""
-    for match in re.finditer(r"(?<![0-9])[0-9OIl](?:\s?[0-9OIl]){12}(?![0-9])", text):
+    # OCR look-alikes (O, I, l, S, B) are read as digits: the number's key checks them.
+    for match in re.finditer(r"(?<![0-9A-Za-z])[0-9OIlSB](?:\s?[0-9OIlSB]){12}(?![0-9])", text):
         digits = to_digits(match[0])
         if len(digits) == 13:
             return Identifier(digits, match[0], stdnum_nif.is_valid(digits))

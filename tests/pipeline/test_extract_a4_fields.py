@@ -368,12 +368,13 @@ def test_tax_notice_reference_and_date_as_the_notice_prints_them() -> None:
         "634, boulevard Prévost",
         "56903 Verdier",
         "Avis d'impôt 2026 — Impôt sur les revenus 2025",
-        "Numéro fiscal : 09 98 36 07 41 11 2",
+        "Numéro fiscal : 04 S1 54 87 11 495",  # S for 5
         "Réf. de l'avis : 2680D86060463",
         "Date d'exigibilité : 15/09/2026",
         "Date de mise en recouvrement : 5 juillet 2026",
     )
     got = extracted(page, DocType.TAX_NOTICE)
     assert got[F.TAX_REFERENCE].value == "2680D86060463"
+    assert got[F.FISCAL_NUMBER].value == "0451548711495"
     assert got[F.DOCUMENT_DATE].value == "2026-07-05"
     assert (got[F.LAST_NAME].value, got[F.FIRST_NAMES].value) == ("L'HÔTE", "Thomas")
