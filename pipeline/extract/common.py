@@ -183,6 +183,21 @@ def _postcode_line(line: Line) -> tuple[str, str, str] | None:
     return before, match[1], match[2].strip()
 
 
+def address_on_line(line: Line) -> list[ExtractedField]:
+    """Street, postcode and city of one "8, rue de Leroy 45000 Orléans" text."""
+    parts = _postcode_line(line)
+    if parts is None:
+        return []
+    street, postcode, city = parts
+    fields = [
+        make_field(FieldName.POSTCODE, postcode, Hit(line, postcode)),
+        make_field(FieldName.CITY, city, Hit(line, city)),
+    ]
+    if street and STREET.search(fold(street)):
+        fields.append(make_field(FieldName.ADDRESS_LINE, street, Hit(line, street)))
+    return fields
+
+
 def address_fields(
     doc: DocText,
     after: Line | None,

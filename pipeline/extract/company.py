@@ -4,18 +4,22 @@ from __future__ import annotations
 
 import re
 
-from pipeline.extract.common import address_fields, document_date, text_field
+from pipeline.extract.common import address_fields, address_on_line, document_date, text_field
 from pipeline.extract.identifiers import Identifier, parse_company_number, siren_of
 from pipeline.extract.people import clean_name
 from pipeline.extract.text import (
     DocText,
     Hit,
+    Line,
+    fold,
     label_pattern,
     labelled_values,
     looks_like_label,
     make_field,
+    text_beside,
 )
 from pipeline.fields import ExtractedField, FieldName
+from pipeline.types import TextSource
 
 SIRET_LABELS = label_pattern(r"(?:n° |numero |no )?siret", r"etablissement principal, siret")
 SIREN_LABELS = label_pattern(
@@ -108,6 +112,21 @@ def _representative(text: str) -> str | None:
     return None if looks_like_label(text) else clean_name(text)
 
 
+def _seat_address(doc: DocText) -> list[ExtractedField]:
+    """The seat's street, postcode and city: after or under its label, else on the label's
+    row of a table the OCR read column by column."""
+    for line, _match in doc.search(ADDRESS_LABELS):
+        found = address_fields(doc, line, within=3, label=ADDRESS_LABELS)
+        if found:
+            return found
+    for line, match in doc.search(ADDRESS_LABELS):
+        beside = text_beside(line, match) if line.page.text_source is TextSource.OCR else ""
+        found = address_on_line(Line(line.page, -1, beside, fold(beside))) if beside else []
+        if found:
+            return found
+    return []
+
+
 def extract_company(doc: DocText) -> list[ExtractedField]:
     fields = company_numbers(doc)
     fields += unlabelled_company_numbers(doc, fields)
@@ -119,10 +138,6 @@ def extract_company(doc: DocText) -> list[ExtractedField]:
     )
     if representative:
         fields.append(representative)
-    for line, _match in doc.search(ADDRESS_LABELS):
-        found = address_fields(doc, line, within=3, label=ADDRESS_LABELS)
-        if found:
-            fields.extend(found)
-            break
+    fields.extend(_seat_address(doc))
     issued = document_date(doc)
     return fields + ([issued] if issued else [])

@@ -172,16 +172,20 @@ KBIS_CELLS = [
     ("DA SILVA Grégoire Paul", 0.55, 0.26),
     ("Etablissement principal, SIRET", 0.10, 0.29),
     ("813 497 484 008 53", 0.55, 0.29),
+    ("Adresse du siège", 0.10, 0.32),
+    ("8, rue de Leroy 45000 Orléans", 0.55, 0.32),
 ]
 KBIS_TEXT = """Extrait Kbis du 14.09.2026
 Immatriculation au RCS, numéro
 Dénomination ou raison sociale
 Président / Gérant
 Etablissement principal, SIRET
+Adresse du siège
 813 497 484 R.C.S. Orléans
 BESSON GARAGE SA
 DA SILVA Grégoire Paul
-813 497 484 008 53"""
+813 497 484 008 53
+8, rue de Leroy 45000 Orléans"""
 
 
 def test_table_read_column_by_column_pairs_labels_and_values_by_row() -> None:
@@ -191,6 +195,7 @@ def test_table_read_column_by_column_pairs_labels_and_values_by_row() -> None:
     assert got[F.LEGAL_REPRESENTATIVE].value == "DA SILVA Grégoire Paul"
     assert got[F.COMPANY_NAME].value == "BESSON GARAGE SA"
     assert got[F.DOCUMENT_DATE].value == "2026-09-14"
+    assert (got[F.POSTCODE].value, got[F.CITY].value) == ("45000", "Orléans")
 
 
 def test_a_label_without_a_value_on_its_row_takes_none_from_the_next_row() -> None:
