@@ -140,9 +140,8 @@ class SetSpec:
     `include`/`exclude` select templates (glob patterns); the first
     `ocr_count` documents (of `ocr_types` only, when given) are real scans or
     photos read by OCR; a `simulate_share` of the others also get a simulated
-    scan reading (`simulated_copies` of them, each its own draw of the noise),
-    kept beside the clean one with `keep_clean` (training augmentation) or
-    replacing it without (an evaluation mix).
+    scan reading, kept beside the clean one with `keep_clean` (training
+    augmentation) or replacing it without (an evaluation mix).
     """
 
     count: int
@@ -153,7 +152,6 @@ class SetSpec:
     ocr_types: frozenset[DocType] | None = None
     simulate_share: float = 0.5
     keep_clean: bool = True
-    simulated_copies: int = 1
 
 
 def evaluation_spec(count: int, seed: int, ocr_count: int) -> SetSpec:
@@ -409,7 +407,7 @@ def _make_samples(job: _Job) -> list[Sample]:
     simulate = rng.random() < job.spec.simulate_share
     if job.spec.keep_clean or not simulate:
         samples.append(Sample(reading, doc_type, template.id, SampleSource.TEXT_LAYER, sha, made))
-    for _ in range(job.spec.simulated_copies if simulate else 0):
+    if simulate:
         noisy = simulate_scan(reading, doc_type, rng)
         samples.append(Sample(noisy, doc_type, template.id, SampleSource.SIMULATED_SCAN, sha, made))
     return samples

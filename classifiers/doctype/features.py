@@ -33,6 +33,10 @@ _TD3_LENGTH = 42  # TD3 lines are 44 characters; OCR may lose one or two
 _MRZ_TOKEN = re.compile(r"[A-Z0-9<]+")
 _MRZ_START = re.compile(r"[PIAC1LR][A-Z<][A-Z<]{3}")
 _OCR_I = str.maketrans({"1": "I", "L": "I"})
+# MRZ lines are 30 to 44 characters (OCR may keep half of one). A short run is a
+# fragment of capitals: a card photo's debris "ARTE <<<<" (from "CARTE") read as
+# the permit code "AR".
+MIN_MRZ_RUN = 14
 # Document codes of ICAO 9303 machine-readable documents in use.
 _MRZ_CODES = frozenset(
     {"P<", "PP", "PD", "PS", "PO", "PM", "I<", "ID", "IP", "A<", "AC", "C<"} | _PERMIT_CODES
@@ -172,7 +176,12 @@ def mrz_lines_in_text(text: str) -> list[str]:
             joined = "".join(run)
             if joined[:1] in ("1", "L"):
                 joined = joined[0].translate(_OCR_I) + joined[1:]
-            if "<<<" in joined and _MRZ_START.match(joined) and joined[:2] in _MRZ_CODES:
+            if (
+                len(joined) >= MIN_MRZ_RUN
+                and "<<<" in joined
+                and _MRZ_START.match(joined)
+                and joined[:2] in _MRZ_CODES
+            ):
                 found.append(joined)
             run = []
     return found

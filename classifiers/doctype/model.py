@@ -30,6 +30,11 @@ NUMERIC_WEIGHT = 0.5
 LEXICON_WEIGHT = 2.0
 WORD_PARAMS: dict[str, Any] = {"ngram_range": (1, 2)}
 CHAR_PARAMS: dict[str, Any] = {"analyzer": "char_wb", "ngram_range": (3, 5)}
+# Inverse regularisation strength. Weakly regularised: the temperature calibration
+# on held-out templates then sets the confidence. On the development seeds C = 30
+# answered more scans right above the threshold than C = 5 (seed 3 coverage
+# 0.946 -> 0.958, seed 5 0.946 -> 0.958) with no more confident mistakes.
+REGULARISATION_C = 30.0
 MAX_WORDS = 10_000
 MAX_CHARS = 20_000
 MIN_DOCUMENTS = 3
@@ -113,6 +118,6 @@ def build_doctype_pipeline(
             "lexicon": LEXICON_WEIGHT,
         },
     )
-    linear = LogisticRegression(C=5.0, max_iter=1000, random_state=random_state)
+    linear = LogisticRegression(C=REGULARISATION_C, max_iter=1000, random_state=random_state)
     calibrated = CalibratedClassifierCV(linear, method="temperature", cv=calibration_folds)
     return Pipeline([("features", features), ("classifier", calibrated)])
