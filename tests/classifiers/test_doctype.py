@@ -384,6 +384,8 @@ def test_mrz_document_code_read_from_ocr_text_when_the_band_is_missing() -> None
     # Upper-case headings and filler runs without a document code are not an MRZ.
     assert kind("ATTESTATION DE VIGILANCE <<<") == {}
     assert kind("nom <<<<<<<<<<0i0m0") == {}
+    # Debris of a card photo: "CARTE" cut to "ARTE" beside fillers is no permit code.
+    assert kind("<<AUR N\n\nARTE <<<<\n\n<<") == {}
 
 
 def test_debris_simulation_keeps_fragments_only() -> None:
