@@ -22,7 +22,9 @@ from pipeline.mrzband import (
 )
 from pipeline.mrzglyphs import ocrb_font_path, read_line_glyphs
 from pipeline.ocr import ocr_page
+from pipeline.pages import PageImage
 from pipeline.preprocess import prepare_for_ocr
+from pipeline.reading import read_image
 from pipeline.signals import mrz_lines_of_page
 from pipeline.types import Box, Word
 
@@ -166,3 +168,13 @@ def test_upside_down_fragments_count_as_mrz_fragments() -> None:
     assert is_upside_down_fragment(">>>>>>>>>3NNZTIDONOAGVWVN>>SINO")
     assert not is_upside_down_fragment("IDFRA<<<<<<<<<<<<")  # upright: the other test
     assert not is_upside_down_fragment("Nationalité >")
+
+
+def test_upside_down_card_photo_read_end_to_end(tmp_path: Path) -> None:
+    """A card photographed upside down: page OCR, orientation and the MRZ re-read for real."""
+    generated = generate_document(DocType.RESIDENCE_PERMIT, tmp_path, seed=4102, rendering="photo")
+    file = generated.files[0]
+    image = np.asarray(Image.open(tmp_path / file.path).convert("RGB"))
+    page = read_image(PageImage(n=1, image=cv2.rotate(image, cv2.ROTATE_180), dpi=300.0), "fra+eng")
+    assert page.signals is not None
+    assert page.signals.mrz_lines == file.fields["mrz"].split("\n")
