@@ -27,7 +27,7 @@ DOCUMENT_DATE_LABELS = label_pattern(
     r"delivre(?:e)? le", r"fait a [^,]+,? le", r"fait le", r"a jour au", r"extrait kbis du",
     r"date du document", r"date de mise en recouvrement", r"date d'envoi", r"en date du",
     r"imprime(?:e)? le", r"genere(?:e)? le", r"date d'impression", r"releve du",
-    r"avis (?:d'echeance|etabli) (?:du|le)", r"quittance du",
+    r"avis (?:d'echeance|etabli)(?: et quittance)?(?: du| le)?", r"quittance du",
 )  # fmt: skip
 STREET = re.compile(
     r"\d|\b(?:rue|avenue|av|bd|boulevard|chemin|place|allee|impasse|route|quai|cours"
@@ -61,12 +61,15 @@ def page_dates(doc: DocText, page_no: int) -> list[date]:
     ]
 
 
-def dated_field(doc: DocText, name: FieldName, found: FoundDate, hit: Hit) -> ExtractedField:
-    """A date field with its evidence: weakened when look-alikes were read as digits, and
-    with the page's other dates as alternatives (a rule may doubt rather than refuse)."""
+def dated_field(
+    doc: DocText, name: FieldName, found: FoundDate, hit: Hit, *, guessed: bool = False
+) -> ExtractedField:
+    """A date field with its evidence: weakened when look-alikes were read as digits or
+    its role is a guess (`guessed`), and with the page's other dates as alternatives (a
+    rule may doubt rather than refuse)."""
     field = make_field(name, found.day.isoformat(), hit)
     evidence = field.evidence
-    if found.corrected:
+    if found.corrected or guessed:
         evidence = evidence.model_copy(
             update={"confidence": min(evidence.confidence, DOUBTFUL_DATE_CONFIDENCE)}
         )
@@ -132,8 +135,11 @@ def document_date(doc: DocText, *, exclude: set[date] | None = None) -> Extracte
     first date that no word gives another role (due date, period, birth...), after a
     generic label ("Date", "le") first, else the first date printed."""
     for line, text in labelled_values(doc, DOCUMENT_DATE_LABELS):
-        for found in find_dates(fold(text)):
-            if not (exclude and found.day in exclude):
+        folded = fold(text)
+        dates = find_dates(folded)
+        for found in dates:
+            # Lines under a title label ("Avis d'échéance") may hold a period.
+            if not (exclude and found.day in exclude) and not in_other_role(folded, found, dates):
                 hit = Hit(line, text[found.start : found.end])
                 return dated_field(doc, FieldName.DOCUMENT_DATE, found, hit)
     candidates = [
@@ -152,7 +158,9 @@ def document_date(doc: DocText, *, exclude: set[date] | None = None) -> Extracte
     if fallback is None:
         return None
     hit, found = fallback
-    return dated_field(doc, FieldName.DOCUMENT_DATE, found, hit)
+    # Every date printed has another role (a period, a due date...): the first one
+    # stands in for the document's date, but no refusal may rest on it.
+    return dated_field(doc, FieldName.DOCUMENT_DATE, found, hit, guessed=True)
 
 
 def text_field(

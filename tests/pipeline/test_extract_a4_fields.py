@@ -221,6 +221,7 @@ def test_a_label_without_a_value_on_its_row_takes_none_from_the_next_row() -> No
          "2026-07-31"),
         (["Ligne 06 11 78 23 78", "Facture mobile - période 25/10/2026"], "2026-10-25"),
         (["Date d'exigibilité : 15/09/2026", "Lyon, le 5 juillet 2026"], "2026-07-05"),
+        (["Avis d'échéance et quittance - 28/10/2026", "À payer le 05/11/2026"], "2026-10-28"),
         (["Date de commencement d'activité : 01/02/2011", "Le 02/10/2026"], "2026-10-02"),
         # Only a period: its first date is better than nothing (a doubt, if anything).
         (["Consommation du 01/09/2026 au 30/09/2026"], "2026-09-01"),
@@ -383,3 +384,12 @@ def test_tax_notice_reference_and_date_as_the_notice_prints_them() -> None:
     assert got[F.FISCAL_NUMBER].value == "0451548711495"
     assert got[F.DOCUMENT_DATE].value == "2026-07-05"
     assert (got[F.LAST_NAME].value, got[F.FIRST_NAMES].value) == ("L'HÔTE", "Thomas")
+
+
+def test_a_date_standing_in_for_the_document_date_is_weak_evidence() -> None:
+    only_a_period = lines_page("ÉNERGIES DU SUD", "Consommation du 01/09/2026 au 30/09/2026")
+    guessed = extracted(only_a_period, DocType.PROOF_OF_ADDRESS)[F.DOCUMENT_DATE]
+    assert guessed.evidence.confidence <= DOUBTFUL_DATE_CONFIDENCE
+    dated = lines_page("ÉNERGIES DU SUD", "Facture du 02/10/2026", "Consommation du 01/09/2026")
+    found = extracted(dated, DocType.PROOF_OF_ADDRESS)[F.DOCUMENT_DATE]
+    assert found.evidence.confidence == pytest.approx(WORD_CONFIDENCE)
