@@ -13,7 +13,9 @@ from classifiers.doctype import dataset as dataset_module
 from classifiers.doctype.classifier import (
     DoctypeModel,
     condition_on_portrait,
+    has_scarce_evidence,
     may_be_identity_photo,
+    temper_scarce,
 )
 from classifiers.doctype.dataset import (
     HOLDOUT_TEMPLATES,
@@ -522,3 +524,32 @@ def test_the_ocr_threshold_applies_to_readings_with_an_ocr_page() -> None:
     assert list(model.thresholds_for([scanned, digital])) == [0.8, 0.6]
     model.ocr_threshold = None
     assert model.threshold_for(scanned) == 0.6
+
+
+def _text_reading(text: str) -> PieceReading:
+    signals = measure_signals(np.full((600, 800, 3), 120, dtype=np.uint8), "")
+    return PieceReading(sha256="0" * 64, pages=[_ocr_page(signals=signals, text=text)])
+
+
+def test_debris_of_a_photo_is_scarce_evidence_an_mrz_or_a_page_of_text_is_not() -> None:
+    assert has_scarce_evidence(_text_reading("ms:gil ise . t | ~ <<<0 CARTE"))
+    assert not has_scarce_evidence(_text_reading("ms:gil\nIDFRAMARTIN<<<<<<<<<<<<0L0"))
+    page = (
+        "Attestation d'hébergement : je soussigné certifie héberger à mon domicile "
+        "Mme X. depuis le 1er mars."
+    )
+    assert not has_scarce_evidence(_text_reading(page))
+
+
+def test_scarce_evidence_spreads_probabilities_and_keeps_the_best_guess() -> None:
+    proba = np.asarray([[0.7, 0.2, 0.1], [0.7, 0.2, 0.1]])
+    tempered = temper_scarce(proba, [True, False])
+    assert np.array_equal(tempered[1], proba[1])
+    assert tempered[0].sum() == pytest.approx(1.0)
+    assert tempered[0].argmax() == 0 and tempered[0].max() < 0.5
+
+
+def test_debris_reading_is_abstained_with_a_best_guess(tiny: TrainingResult) -> None:
+    result = tiny.model.classify(_text_reading("ms:gil ise . t | ~ <<<0 CARTE NAL"))
+    assert result.abstained and result.type is None
+    assert result.best_guess is not None and result.confidence < tiny.model.threshold
