@@ -172,8 +172,14 @@ def _fix_fillers_read_as_k(line: str, mask: str) -> str:
                 changed = True
     fixed = "".join(chars)
     # A run of 3+ 'K' reaching the end of a letter field is fillers read as 'K'.
+    # So is one after fillers at the end of an optional-data field: real optional
+    # data does not end in 'KKK', and the check digits cannot tell (a run of nine
+    # 'K' adds a multiple of 10 to the weighted sum, so it passes as fillers do).
     tail = re.search(r"K{3,}$", fixed)
-    if tail and set(mask[tail.start() :]) == {"A"}:
+    if tail and (
+        set(mask[tail.start() :]) == {"A"}
+        or (set(mask[tail.start() :]) <= {"A", "X"} and fixed[: tail.start()].endswith("<"))
+    ):
         fixed = fixed[: tail.start()] + "<" * len(tail.group())
     return fixed
 

@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Bump when anything that changes the text read from the same page changes
 # (preprocessing, psm, thresholds): it is part of the page cache key.
-READING_VERSION = "6"  # 6: MRZ lines of the page signals also read glyph by glyph (OCR-B)
+READING_VERSION = "7"  # 7: tesseract reads the flattened grey page, not our binarisation
 
 DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
 OCR_TIMEOUT_S = 120

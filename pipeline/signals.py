@@ -181,7 +181,7 @@ def mrz_lines_of_page(
     lines = mrz_like_lines(text)
     today = date.today()
     from_text = find_mrz(text, as_of=today)
-    if from_text is not None and from_text.valid:
+    if from_text is not None and from_text.valid and (not from_ocr or _confidently_read(words)):
         return from_text.lines
     if not from_ocr:
         # A text layer is exact: re-reading its render cannot do better.
@@ -190,21 +190,39 @@ def mrz_lines_of_page(
     fragments = any(is_mrz_fragment(w.text) or is_upside_down_fragment(w.text) for w in words)
     if not (lines or fragments or (card_shaped and faces > 0) or ID_TITLES.search(text)):
         return lines
-    best = from_text
     readings = (
         _located_band_readings(upright, words, today)
         if upright is not None
         else _mrz_band_readings(image, today)
     )
+    best = None
     for reading in readings:
-        if best is None or (reading.valid, sum(reading.checks.values())) > (
-            best.valid,
-            sum(best.checks.values()),
-        ):
+        if best is None or _rank(reading) > _rank(best):
             best = reading
         if best.valid:
-            break
+            return best.lines
+    # No valid band reading: the page text's, when it is at least as good.
+    if from_text is not None and (best is None or _rank(from_text) >= _rank(best)):
+        best = from_text
     return best.lines if best is not None else lines
+
+
+def _rank(reading: MrzReading) -> tuple[bool, int]:
+    return reading.valid, sum(reading.checks.values())
+
+
+# Under this word confidence, MRZ words of the page OCR are re-read even when
+# their check digits pass: look-alike misreads can pass them by chance (on a
+# generated card photo 'G57M1' read 'GS7MI' still gave the right check digit,
+# at word confidence 0.0), and the band reader matches the OCR-B glyphs themselves.
+MIN_MRZ_WORD_CONFIDENCE = 0.6
+
+
+def _confidently_read(words: Sequence[Word]) -> bool:
+    from pipeline.mrzband import is_mrz_fragment
+
+    mrz_words = [w for w in words if is_mrz_fragment(w.text)]
+    return all(w.confidence >= MIN_MRZ_WORD_CONFIDENCE for w in mrz_words)
 
 
 def _located_band_readings(

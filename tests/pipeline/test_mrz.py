@@ -140,6 +140,19 @@ def test_ocr_noise_is_repaired() -> None:
     assert reading.given_names == "ANNE MARIE"
 
 
+def test_fillers_read_as_k_at_the_end_of_optional_data_are_fillers() -> None:
+    # Nine 'K' add a multiple of 10 to the weighted sum: the check digits pass either way.
+    lines = _td1()
+    assert lines[0].endswith("<" * 9)
+    noisy = [lines[0][:-9] + "K" * 9, *lines[1:]]
+    reading = find_mrz("\n".join(noisy), as_of=AS_OF)
+    assert reading is not None and reading.valid
+    assert reading.lines[0] == lines[0]
+    # Optional data that really ends in letters after a filler keeps them.
+    kept = parse_mrz([lines[0][:-9] + "<<<<<<ABC", *lines[1:]], as_of=AS_OF)
+    assert kept.lines[0].endswith("ABC")
+
+
 def test_document_number_confusion_resolved_by_check_digit() -> None:
     lines = _td1("X4RTB0FW1")
     lines[0] = lines[0][:10] + "O" + lines[0][11:13] + "I" + lines[0][14:]
