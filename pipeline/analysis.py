@@ -59,7 +59,7 @@ def analyse_piece(
     legibility = (
         photo_sharpness_checks(reading.pages)
         if (doc_type or guess) is DocType.ID_PHOTO
-        else legibility_checks(reading.pages)
+        else legibility_checks(reading.pages, machine_read=verified_mrz_pages(extraction))
     )
     checks = [*legibility, *authenticity_checks(extraction, reading)]
     return PieceInput(
@@ -75,8 +75,16 @@ def analyse_piece(
     )
 
 
-def legibility_checks(pages: list[PageReading]) -> list[Check]:
-    """A doubt per page that a reader could not trust: blurred, washed out or unreadable."""
+def legibility_checks(
+    pages: list[PageReading], *, machine_read: frozenset[int] = frozenset()
+) -> list[Check]:
+    """A doubt per page that a reader could not trust: blurred, washed out or unreadable.
+
+    Pages in `machine_read` carry an MRZ whose every check digit verified as
+    read: a low OCR confidence there (a card's guilloches and portrait read as
+    noise words) says nothing against fields that come from the MRZ, so it is
+    no doubt; blur, washed-out ink or a blank page still are.
+    """
     checks = []
     for page in pages:
         if page.text_source is not TextSource.OCR:
@@ -92,11 +100,19 @@ def legibility_checks(pages: list[PageReading]) -> list[Check]:
             if not page.words:
                 # Ink but no word read: the text, if any, is out of reach.
                 problems.append("aucun texte lu")
-            elif page.confidence < MIN_OCR_CONFIDENCE:
+            elif page.confidence < MIN_OCR_CONFIDENCE and page.n not in machine_read:
                 problems.append(f"lecture incertaine (confiance {page.confidence:.0%})")
         if problems:
             checks.append(legibility_low(page.n, ", ".join(problems)))
     return checks
+
+
+def verified_mrz_pages(extraction: ExtractedFields) -> frozenset[int]:
+    """The page whose MRZ verified with no look-alike correction, if any."""
+    mrz = extraction.mrz
+    if mrz is None or not mrz.valid or mrz.corrections or extraction.mrz_page is None:
+        return frozenset()
+    return frozenset({extraction.mrz_page})
 
 
 def photo_sharpness_checks(pages: list[PageReading]) -> list[Check]:

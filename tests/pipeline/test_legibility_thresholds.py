@@ -93,6 +93,44 @@ def test_a_sharp_page_read_with_low_confidence_is_flagged() -> None:
     assert legibility_checks([confident]) == []
 
 
+def test_low_confidence_is_no_doubt_on_a_page_whose_mrz_verified() -> None:
+    sharp = Quality(blur=2.0, dpi=300, contrast=0.8, blank=False)
+    page = _page(sharp, confidence=MIN_OCR_CONFIDENCE - 0.2)
+    assert legibility_checks([page], machine_read=frozenset({1})) == []
+    # Another page's MRZ does not vouch for this one, nor does it hide a blur.
+    assert len(legibility_checks([page], machine_read=frozenset({2}))) == 1
+    blurred = _page(Quality(blur=0.01, dpi=300, contrast=0.8, blank=False), confidence=0.3)
+    [check] = legibility_checks([blurred], machine_read=frozenset({1}))
+    assert "flou" in check.officer_message and "lecture incertaine" not in check.officer_message
+
+
+def test_only_an_mrz_verified_as_read_vouches_for_its_page() -> None:
+    from datetime import date
+
+    from fixtures.mrz_compose import compose_td1
+    from pipeline.analysis import verified_mrz_pages
+    from pipeline.extract import ExtractedFields
+    from pipeline.mrz import parse_mrz
+
+    lines = compose_td1(
+        document_number="X4RTBPFW4",
+        surname="MARTIN",
+        given_names="ANNE",
+        birth_date=date(1990, 5, 17),
+        expiry_date=date(2031, 5, 16),
+        sex="F",
+    )
+    as_of = date(2026, 11, 26)
+    verified = parse_mrz(lines, as_of=as_of)
+    assert verified.valid and verified.corrections == 0
+    assert verified_mrz_pages(ExtractedFields(mrz=verified, mrz_page=2)) == {2}
+    corrected = verified.model_copy(update={"corrections": 1})
+    assert verified_mrz_pages(ExtractedFields(mrz=corrected, mrz_page=2)) == frozenset()
+    broken = parse_mrz([lines[0], lines[1][:-1] + "9", lines[2]], as_of=as_of)
+    assert not broken.valid
+    assert verified_mrz_pages(ExtractedFields(mrz=broken, mrz_page=2)) == frozenset()
+
+
 def test_a_page_with_ink_but_no_word_read_is_flagged() -> None:
     inked = Quality(blur=1.0, dpi=200, contrast=0.3, blank=False)
     [check] = legibility_checks([_page(inked, confidence=0.0)])
