@@ -33,18 +33,18 @@ def answered_figures(
     right = predicted == y_true
     count = max(len(y_true), 1)
     return {
-        "threshold": _threshold_value(threshold),
+        **_threshold_figures(threshold),
         "coverage": float(answered.mean()) if len(y_true) else 0.0,
         "accuracy_answered": float(right[answered].mean()) if answered.any() else 1.0,
         "wrong_above_threshold": float((answered & ~right).sum() / count),
     }
 
 
-def _threshold_value(threshold: Threshold) -> float | list[float]:
-    """The threshold as the card records it: one value, or the distinct per-document ones."""
-    if np.ndim(threshold) == 0:
-        return float(threshold)
-    return [float(t) for t in np.unique(np.asarray(threshold, dtype=float))]
+def _threshold_figures(threshold: Threshold) -> dict[str, Any]:
+    """The threshold as the card records it: `threshold` is the lowest in use (the text
+    layers'), `thresholds` every distinct one."""
+    values = np.unique(np.asarray(threshold, dtype=float))
+    return {"threshold": float(values.min()), "thresholds": [float(t) for t in values]}
 
 
 def coverage_curve(

@@ -513,6 +513,10 @@ def test_ocr_readings_get_their_own_threshold_from_their_own_mistakes() -> None:
     assert choose_ocr_threshold(y, proba, classes, np.zeros(1100, dtype=bool), 0.6) == 0.6
     # Never below the threshold of all readings.
     assert choose_ocr_threshold(y, proba, classes, ~ocr & (y == "a"), 0.7) == 0.7
+    # Per-reading thresholds: the card keeps the lowest as `threshold`, a number.
+    metrics = evaluate_probabilities(y, proba, classes, np.where(ocr, 0.79, 0.5))
+    assert metrics["threshold"] == 0.5 and metrics["thresholds"] == [0.5, 0.79]
+    assert metrics["wrong_above_threshold"] == 0.0 and metrics["coverage"] == 1098 / 1100
 
 
 def test_the_ocr_threshold_applies_to_readings_with_an_ocr_page() -> None:
