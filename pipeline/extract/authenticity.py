@@ -8,6 +8,7 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
+from pipeline.extract.dates import find_dates
 from pipeline.extract.text import fold
 from pipeline.fields import ExtractedField, FieldName
 from pipeline.mrz import MrzFormat, MrzReading, find_mrz, mrz_box
@@ -21,7 +22,7 @@ from pipeline.twoddoc import (
     cross_check,
     parse_twoddoc,
 )
-from pipeline.types import PageReading, PieceReading
+from pipeline.types import PageReading, PieceReading, TextSource
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +112,25 @@ def _estimated(mrz: MrzReading, name: FieldName) -> bool:
     return mrz.format is MrzFormat.FR_CNI_OLD and name in _ESTIMATED
 
 
+def _printed_day_of(estimate: ExtractedField, page: PageReading) -> ExtractedField | None:
+    """The old card's expiry as printed, when its label was not read: the one date of the
+    page in the month the MRZ derives (it knows the month, not the day). It keeps the
+    estimate's confidence: the month is check-digit verified, and the day read by the
+    OCR can only move the expiry within that month.
+    """
+    month = date.fromisoformat(estimate.value).replace(day=1)
+    days = {
+        found.day
+        for line in page.text.splitlines()
+        for found in find_dates(fold(line), compact=True)
+        if found.day.replace(day=1) == month
+    }
+    if len(days) != 1:
+        return None
+    evidence = estimate.evidence.model_copy(update={"source": TextSource.OCR})
+    return estimate.model_copy(update={"value": days.pop().isoformat(), "evidence": evidence})
+
+
 def _is_birth_name(
     fields: dict[FieldName, ExtractedField], surname: ExtractedField, mrz: MrzReading
 ) -> bool:
@@ -132,6 +152,8 @@ def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: Pa
             continue
         elif found.name is FieldName.ISSUE_DATE and _estimated(mrz, found.name):
             continue  # the old card's MRZ only knows the issue month
+        elif printed is None and _estimated(mrz, found.name):
+            fields[found.name] = _printed_day_of(found, page) or found
         elif printed is None:
             fields[found.name] = found
         elif found.name in _PRINTED_FIRST or _estimated(mrz, found.name):

@@ -7,7 +7,13 @@ from datetime import date
 from fixtures.mrz_compose import compose_fr_cni_old, compose_td1, compose_td3
 from pipeline.extract.authenticity import apply_mrz
 from pipeline.fields import Evidence, ExtractedField, FieldName
-from pipeline.mrz import CORRECTED_CONFIDENCE, field_corrections, find_mrz, parse_mrz
+from pipeline.mrz import (
+    CORRECTED_CONFIDENCE,
+    MrzReading,
+    field_corrections,
+    find_mrz,
+    parse_mrz,
+)
 from pipeline.types import PageReading, Quality, TextSource
 
 AS_OF = date(2026, 11, 1)
@@ -196,3 +202,43 @@ def test_field_check_digit_misread_is_corrected_by_the_composite() -> None:
     # The composite digit has no check above it: a misread one stays a failure.
     wrong = "8" if line2[43] == "0" else "0" if line2[43] in "86" else "4"
     assert not parse_mrz([line1, _swap(line2, 43, wrong)], as_of=AS_OF).valid
+
+
+def _old_card_reading() -> tuple[list[str], MrzReading]:
+    lines = compose_fr_cni_old(
+        document_number="140375004242",  # issued March 2014, to an adult: 15 years
+        office="750123",
+        surname="MOREAU",
+        given_names="LUC ANDRE",
+        birth_date=date(1975, 6, 8),
+        sex="M",
+    )
+    return lines, parse_mrz(lines, as_of=AS_OF)
+
+
+def _page_with(text: str) -> PageReading:
+    return _page().model_copy(update={"text": text})
+
+
+def test_old_card_expiry_takes_the_printed_day_of_the_estimated_month() -> None:
+    lines, reading = _old_card_reading()
+    assert reading.valid and reading.expiry_estimated
+    estimate = reading.expiry_date
+    assert estimate[:7] == "2029-03"
+    fields: dict[FieldName, ExtractedField] = {}
+    # The label was not read, the dates were: issue date and expiry (printed compact).
+    text = "Carte valabe jusqu au :\n17032029\nDélivrée le : 18.03.2014\n" + "\n".join(lines)
+    apply_mrz(fields, reading, _page_with(text))
+    expiry = fields[FieldName.EXPIRY_DATE]
+    assert expiry.value == "2029-03-17"
+    assert expiry.evidence.source is TextSource.OCR
+
+
+def test_old_card_expiry_stays_the_estimate_without_one_printed_day() -> None:
+    _, reading = _old_card_reading()
+    estimate = reading.expiry_date
+    for text in ("Délivrée le : 18.03.2014", "17.03.2029 ou 19.03.2029 ?"):
+        fields: dict[FieldName, ExtractedField] = {}
+        apply_mrz(fields, reading, _page_with(text))
+        assert fields[FieldName.EXPIRY_DATE].value == estimate
+        assert fields[FieldName.EXPIRY_DATE].evidence.source is TextSource.MRZ
