@@ -242,3 +242,20 @@ def test_old_card_expiry_stays_the_estimate_without_one_printed_day() -> None:
         apply_mrz(fields, reading, _page_with(text))
         assert fields[FieldName.EXPIRY_DATE].value == estimate
         assert fields[FieldName.EXPIRY_DATE].evidence.source is TextSource.MRZ
+
+
+def test_a_filler_read_as_k_after_a_name_is_settled_by_the_printed_name() -> None:
+    holder = {**HOLDER, "surname": "GERARDK"}  # 'GERARD<' read 'GERARDK': no check digit sees it
+    reading = parse_mrz(compose_td1(document_number="00PRJ52CZ", **holder), as_of=AS_OF)
+    assert reading.valid
+    fields = {FieldName.LAST_NAME: _printed(FieldName.LAST_NAME, "GÉRARD")}
+    apply_mrz(fields, reading, _page())
+    assert fields[FieldName.LAST_NAME].value == "GÉRARD"
+    assert fields[FieldName.LAST_NAME].evidence.confidence == 1.0
+    # Another letter is another name: the MRZ wins.
+    other = parse_mrz(
+        compose_td1(document_number="00PRJ52CZ", **{**HOLDER, "surname": "GERARDO"}), as_of=AS_OF
+    )
+    fields = {FieldName.LAST_NAME: _printed(FieldName.LAST_NAME, "GÉRARD")}
+    apply_mrz(fields, other, _page())
+    assert fields[FieldName.LAST_NAME].value == "GERARDO"
