@@ -166,10 +166,16 @@ def _role_above(doc: DocText, line: Line, hit: Hit, words: re.Pattern[str]) -> R
             return None  # another person's block
         if len(above.text.split()) > _LABEL_MAX_WORDS:
             continue
-        matches = list(words.finditer(above.folded))
+        matches = [m for m in words.finditer(above.folded) if not _names_itself(above, m)]
         if matches:
             return _role_in_column(above, matches, hit)
     return None
+
+
+def _names_itself(line: Line, match: re.Match[str]) -> bool:
+    """Whether a role word is part of a name on its own line ("Agence Saint-Michel",
+    "Agence Foncia"): a letterhead, not a heading over the person below it."""
+    return bool(re.match(r" ?[A-ZÀ-Ý]", line.text[match.end() :]))
 
 
 def _role_in_column(label: Line, matches: list[re.Match[str]], hit: Hit) -> Role | None:

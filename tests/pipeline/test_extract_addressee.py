@@ -82,6 +82,16 @@ L'agence Saint-Michel, mandataire de M. Paul LEROY, propriétaire, reconnaît av
 de Mme Zoé BRUN la somme de 712,00 € pour le loyer d'octobre 2026.
 """
 
+AGENCY_LETTERHEAD = """
+Avis d'échéance et quittance — 2026-10-19
+| Agence Saint-Michel
+M. Jérôme MARQUES
+81, rue Lacroix
+57000 Metz
+Quittance de loyer
+Loyer principal 803,66 €
+"""
+
 ENERGY_BILL = """
 Votre conseillère : Mme Claire MOREAU
 Service client 09 69 32 15 15
@@ -166,6 +176,7 @@ Fait à Besançon, le 04/10/2026
         (PRIVATE_LANDLORD, "Mme Jacqueline GÉRARD"),
         (MERGED_COLUMNS, "Mme Jacqueline GÉRARD"),
         (AGENCY, "Mme Zoé BRUN"),
+        (AGENCY_LETTERHEAD, "M. Jérôme MARQUES"),
         (ENERGY_BILL, "M. Karim BEN SAÏD"),
         (HOSTING_SENTENCE, "Mme Julie MARTIN"),
         (HOSTING_FORM, "Mme Julie MARTIN"),
@@ -179,6 +190,7 @@ Fait à Besançon, le 04/10/2026
         "private-landlord",
         "merged-columns",
         "agency",
+        "agency-letterhead",
         "energy-adviser",
         "hosting-sentence",
         "hosting-form",
