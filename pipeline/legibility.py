@@ -16,8 +16,11 @@ from pipeline.types import Quality
 # the same sharp page would otherwise differ wildly. 150 dpi keeps body-text
 # strokes a couple of pixels wide, enough to see defocus.
 REFERENCE_DPI = 150.0
-# A page is blank when under this share of its pixels is ink.
-BLANK_INK_RATIO = 0.002
+# A page is blank when under this share of its pixels is ink. An empty sheet
+# measures 0 (noise and JPEG never drop a pixel a quarter of the grey range
+# below the paper); a card verso photocopied alone on A4 (8 short lines)
+# measures 0.0009, which the former 0.002 called blank, so it was never read.
+BLANK_INK_RATIO = 0.0002
 # Ink: darker than the paper by this fraction of the full grey range.
 INK_DROP = 0.25
 

@@ -150,3 +150,27 @@ def test_a_blurred_identity_photo_is_a_doubt_and_a_sharp_one_passes(
     [check] = photo_sharpness_checks([_page(q, confidence=0.0) for q in blurred])
     assert (check.code, check.status) == (CheckCode.LEGIBILITY_LOW, CheckStatus.DOUBT)
     assert "photo floue" in check.officer_message
+
+
+@pytest.mark.parametrize("seed", [61, 62])
+def test_a_card_verso_copied_alone_on_a4_is_not_blank(tmp_path: Path, seed: int) -> None:
+    doc = generate_document(
+        "identity_card",
+        tmp_path,
+        seed=seed,
+        template_id="identity_card.cni_old",
+        rendering=Rendering.SCAN,
+        split_sides=True,
+    )
+    [verso] = [f for f in doc.files if f.side == "verso"]
+    path = tmp_path / verso.path
+    [page] = list(iter_page_images(path, sniff(path)))
+    assert not measure_quality(page.image, page.dpi).blank
+
+
+def test_an_empty_sheet_with_sensor_noise_is_blank() -> None:
+    import numpy as np
+
+    rng = np.random.default_rng(3)
+    sheet = np.clip(248 + rng.normal(0, 9, (3508, 2480)), 0, 255).astype(np.uint8)
+    assert measure_quality(sheet, 300.0).blank
