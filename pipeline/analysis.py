@@ -13,7 +13,7 @@ from pipeline.checks import Check, CheckCode, CheckStatus, make_check
 from pipeline.classification import Classification
 from pipeline.decision import PieceInput
 from pipeline.extract import ExtractedFields, extract_fields
-from pipeline.fields import DocType
+from pipeline.fields import DocType, ExtractedField
 from pipeline.rules import PhotoMeasurement, legibility_low, mrz_invalid, twoddoc_invalid
 from pipeline.twoddoc import TrustList
 from pipeline.types import PageReading, PieceReading, TextSource
@@ -70,7 +70,7 @@ def analyse_piece(
         doc_type=doc_type or guess,
         confidence=classification.confidence if classification else 0.0,
         abstained=classification.abstained if classification else True,
-        fields=extraction.as_list(),
+        fields=weakened_on_illegible_pages(extraction.as_list(), reading.pages, legibility),
         checks=checks,
         photo=photo_measurement(reading) if (doc_type or guess) is DocType.ID_PHOTO else None,
         texts=[page.text for page in reading.pages],
@@ -107,6 +107,29 @@ def legibility_checks(
         if problems:
             checks.append(legibility_low(page.n, ", ".join(problems)))
     return checks
+
+
+def weakened_on_illegible_pages(
+    fields: list[ExtractedField], pages: list[PageReading], legibility: list[Check]
+) -> list[ExtractedField]:
+    """OCR'd fields of a page with a legibility doubt, at most as sure as that page's read.
+
+    Word confidences can be high on a page read badly overall (a civility read
+    alone, "Mme", made a clean tax notice photo's holder): whatever rule such a
+    field fails is then a doubt, never a refusal.
+    """
+    doubtful = {check.evidence[0].page for check in legibility if check.evidence}
+    read_at = {page.n: page.confidence for page in pages}
+    weakened = []
+    for field in fields:
+        evidence = field.evidence
+        if evidence.source is TextSource.OCR and evidence.page in doubtful:
+            cap = min(evidence.confidence, read_at.get(evidence.page or 0, 0.0))
+            field = field.model_copy(
+                update={"evidence": evidence.model_copy(update={"confidence": cap})}
+            )
+        weakened.append(field)
+    return weakened
 
 
 def verified_mrz_pages(extraction: ExtractedFields) -> frozenset[int]:

@@ -26,7 +26,7 @@ from pipeline.applicants import (
     CompanyApplicant,
     PersonApplicant,
 )
-from pipeline.checks import Check, CheckStatus, doubt, ko_or_doubt, make_check, ok
+from pipeline.checks import Check, CheckEvidence, CheckStatus, doubt, ko_or_doubt, make_check, ok
 from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, ExtractedField, FieldName
 from pipeline.messages import OTHER_DATE_FR, CheckCode, format_percent_fr
 from pipeline.names import (
@@ -564,7 +564,9 @@ def twoddoc_mismatch(text_field: ExtractedField, twoddoc_value: str) -> Check:
 
 
 def legibility_low(page: int, detail: str) -> Check:
-    return doubt(CheckCode.LEGIBILITY_LOW, page=page, detail=detail)
+    check = doubt(CheckCode.LEGIBILITY_LOW, page=page, detail=detail)
+    # The page as evidence: the fields read on it are weak evidence too (analysis).
+    return check.model_copy(update={"evidence": [CheckEvidence(page=page)]})
 
 
 def type_uncertain(doc_type: DocType | None, confidence: float, threshold: float) -> Check:

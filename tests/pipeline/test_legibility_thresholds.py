@@ -174,3 +174,26 @@ def test_an_empty_sheet_with_sensor_noise_is_blank() -> None:
     rng = np.random.default_rng(3)
     sheet = np.clip(248 + rng.normal(0, 9, (3508, 2480)), 0, 255).astype(np.uint8)
     assert measure_quality(sheet, 300.0).blank
+
+
+def test_fields_read_on_an_illegible_page_are_weak_evidence() -> None:
+    from pipeline.analysis import weakened_on_illegible_pages
+    from pipeline.fields import Evidence, ExtractedField, FieldName
+
+    sharp = Quality(blur=2.0, dpi=300, contrast=0.8, blank=False)
+    poor = _page(sharp, confidence=0.5)
+    good = _page(sharp, confidence=0.95).model_copy(update={"n": 2})
+    checks = legibility_checks([poor, good])
+    assert len(checks) == 1
+
+    def field(name: FieldName, page: int, source: TextSource) -> ExtractedField:
+        evidence = Evidence(page=page, source=source, confidence=0.97)
+        return ExtractedField(name=name, value="Mme", evidence=evidence)
+
+    fields = [
+        field(FieldName.HOLDER_NAME, 1, TextSource.OCR),  # a civility read alone, confidently
+        field(FieldName.LAST_NAME, 2, TextSource.OCR),
+        field(FieldName.EXPIRY_DATE, 1, TextSource.MRZ),
+    ]
+    weakened = weakened_on_illegible_pages(fields, [poor, good], checks)
+    assert [f.evidence.confidence for f in weakened] == [0.5, 0.97, 0.97]
