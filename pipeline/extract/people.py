@@ -49,7 +49,10 @@ def clean_name(text: str) -> str | None:
             break
         kept.append(word)
     name = " ".join(kept).replace(" , ", ", ").strip(" ,")
-    return name if len(name) >= 2 else None
+    # A civility alone ("Mme", its name lost to the OCR) names nobody.
+    if len(name) < 2 or not strip_civility(name + " "):
+        return None
+    return name
 
 
 def _without_leading_common_words(words: list[str]) -> list[str]:

@@ -162,3 +162,11 @@ def test_printed_given_names_kept_when_the_mrz_holds_only_the_first_ones() -> No
     )
     # Names compare whole: the MRZ's "JEAN" is not the printed "Jeanne".
     assert _passport("Jeanne", "JEAN")[FieldName.FIRST_NAMES] == "JEAN"
+
+
+def test_a_civility_alone_is_no_name() -> None:
+    # The OCR lost the name after it: better no holder than "Mme" (a false NAME_MISMATCH).
+    assert clean_name("Mme") is None
+    assert clean_name("MONSIEUR ") is None
+    assert clean_name("Mme Zoé BRUN") == "Mme Zoé BRUN"
+    assert clean_name("Madeleine") == "Madeleine"
