@@ -185,6 +185,25 @@ def merge_fields(pieces: Iterable[PieceInput]) -> dict[FieldName, ExtractedField
     return merged
 
 
+def _weakened_if_guessed(piece: PieceInput, procedure: Procedure) -> PieceInput:
+    """A file whose type is a guess had its fields looked for as that guess: none is
+    surer than the type itself, so a rule they fail is a doubt, never a refusal (a bill
+    photo guessed at 0.44 gave "du lundi au samedi de" as its holder)."""
+    if not is_abstained(piece, procedure):
+        return piece
+    fields = [
+        field.model_copy(
+            update={
+                "evidence": field.evidence.model_copy(
+                    update={"confidence": min(field.evidence.confidence, piece.confidence)}
+                )
+            }
+        )
+        for field in piece.fields
+    ]
+    return piece.model_copy(update={"fields": fields})
+
+
 def own_checks(piece: PieceInput, procedure: Procedure) -> list[Check]:
     """Checks that belong to the file itself, whatever requirement it serves."""
     checks = list(piece.checks)
@@ -200,7 +219,7 @@ def run_rules(
     procedure: Procedure,
     as_of: date,
 ) -> list[Check]:
-    fields = merge_fields(pieces)
+    fields = merge_fields(_weakened_if_guessed(p, procedure) for p in pieces)
     context = RuleContext(
         as_of=as_of,
         procedure=procedure,

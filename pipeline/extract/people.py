@@ -17,8 +17,12 @@ NAME_WORDS = re.compile(
     r"[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*(?:[ ,]+[A-Za-zÀ-ÖØ-öø-ÿ][A-Za-zÀ-ÖØ-öø-ÿ'’\-]*)*"
 )
 # Words a name line may run into when columns merge or a sentence goes on.
+# Words that end a name: what follows a name in a sentence, and form labels a
+# layout may put right after it ("FOURNIER Date de naissance").
 _STOP_WORDS = {"ne", "nee", "né", "née", "est", "demeurant", "domicilie", "domicilié", "domiciliée",
-               "titulaire", "iban", "bic", "adresse"}  # fmt: skip
+               "titulaire", "iban", "bic", "adresse", "date", "naissance", "prénom", "prénoms",
+               "prenom", "prenoms", "sexe", "nationalité", "nationalite", "classe",
+               "lieu"}  # fmt: skip
 _GAP_FACTOR = 1.2  # a horizontal gap wider than this many word heights separates columns
 
 
@@ -49,8 +53,11 @@ def clean_name(text: str) -> str | None:
             break
         kept.append(word)
     name = " ".join(kept).replace(" , ", ", ").strip(" ,")
-    # A civility alone ("Mme", its name lost to the OCR) names nobody.
+    # A civility alone ("Mme", its name lost to the OCR) names nobody, nor do words
+    # without a capital ("du lundi au samedi de": a sentence, not a name).
     if len(name) < 2 or not strip_civility(name + " "):
+        return None
+    if not any(word[:1].isupper() for word in name.split()):
         return None
     return name
 

@@ -286,6 +286,28 @@ def test_classifier_abstention_is_a_doubt() -> None:
     assert run(replace(complete_dossier(), "rib.pdf", low)).decision is Decision.TO_REVIEW
 
 
+def test_a_failed_rule_on_a_file_of_guessed_type_is_a_doubt_not_a_refusal() -> None:
+    # Fields looked for as a guessed type may be anything: a bill photo guessed at
+    # 0.44 gave "du lundi au samedi de" as its holder, read at high word confidence.
+    garbled = piece(
+        "facture.jpg",
+        DocType.PROOF_OF_ADDRESS,
+        field(F.HOLDER_NAME, "du lundi au samedi de"),
+        field(F.DOCUMENT_DATE, "2026-02-20"),
+        confidence=0.44,
+        abstained=True,
+    )
+    report = run(replace(complete_dossier(), "facture.pdf", garbled))
+    assert report.decision is Decision.TO_REVIEW
+    [mismatch] = [
+        c for c in piece_of(report, "facture.jpg").checks if c.code is CheckCode.NAME_MISMATCH
+    ]
+    assert mismatch.status is CheckStatus.DOUBT
+    # The same reading on a confidently typed file refuses.
+    sure = garbled.model_copy(update={"confidence": 0.95, "abstained": False})
+    assert run(replace(complete_dossier(), "facture.pdf", sure)).decision is Decision.INCOMPLETE
+
+
 def test_unknown_type_file_may_be_the_missing_piece_so_review_not_incomplete() -> None:
     mystery = piece("scan.jpg", DocType.OTHER, confidence=0.35, abstained=True)
     report = run(replace(complete_dossier(), "rib.pdf", mystery))

@@ -170,3 +170,9 @@ def test_a_civility_alone_is_no_name() -> None:
     assert clean_name("MONSIEUR ") is None
     assert clean_name("Mme Zoé BRUN") == "Mme Zoé BRUN"
     assert clean_name("Madeleine") == "Madeleine"
+
+
+def test_labels_and_lower_case_sentences_are_no_name() -> None:
+    assert clean_name("FOURNIER Date de naissance 12/03/2010") == "FOURNIER"
+    assert clean_name("Date de naissance FOURNIER") is None
+    assert clean_name("du lundi au samedi de") is None
