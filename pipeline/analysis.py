@@ -120,16 +120,12 @@ def weakened_on_illegible_pages(
     """
     doubtful = {check.evidence[0].page for check in legibility if check.evidence}
     read_at = {page.n: page.confidence for page in pages}
-    weakened = []
-    for field in fields:
-        evidence = field.evidence
-        if evidence.source is TextSource.OCR and evidence.page in doubtful:
-            cap = min(evidence.confidence, read_at.get(evidence.page or 0, 0.0))
-            field = field.model_copy(
-                update={"evidence": evidence.model_copy(update={"confidence": cap})}
-            )
-        weakened.append(field)
-    return weakened
+    return [
+        field.at_most(read_at.get(field.evidence.page or 0, 0.0))
+        if field.evidence.source is TextSource.OCR and field.evidence.page in doubtful
+        else field
+        for field in fields
+    ]
 
 
 def verified_mrz_pages(extraction: ExtractedFields) -> frozenset[int]:

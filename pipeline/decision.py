@@ -191,16 +191,7 @@ def _weakened_if_guessed(piece: PieceInput, procedure: Procedure) -> PieceInput:
     photo guessed at 0.44 gave "du lundi au samedi de" as its holder)."""
     if not is_abstained(piece, procedure):
         return piece
-    fields = [
-        field.model_copy(
-            update={
-                "evidence": field.evidence.model_copy(
-                    update={"confidence": min(field.evidence.confidence, piece.confidence)}
-                )
-            }
-        )
-        for field in piece.fields
-    ]
+    fields = [field.at_most(piece.confidence) for field in piece.fields]
     return piece.model_copy(update={"fields": fields})
 
 

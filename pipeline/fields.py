@@ -111,3 +111,10 @@ class ExtractedField(BaseModel):
     # rules that must not refuse on an OCR'd value when another reading would pass.
     # Not part of the report.
     alternatives: list[str] = Field(default_factory=list, exclude=True)
+
+    def at_most(self, confidence: float) -> ExtractedField:
+        """The same field, no surer than `confidence` (what it was read from is in doubt)."""
+        if self.evidence.confidence <= confidence:
+            return self
+        evidence = self.evidence.model_copy(update={"confidence": confidence})
+        return self.model_copy(update={"evidence": evidence})
