@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Bump when anything that changes the text read from the same page changes
 # (preprocessing, psm, thresholds): it is part of the page cache key.
-READING_VERSION = "8"  # 8: sparse pages (a card verso alone on A4) are no longer blank
+READING_VERSION = "9"  # 9: faces looked for twice only on pages with little text
 
 DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
 OCR_TIMEOUT_S = 120

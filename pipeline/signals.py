@@ -36,6 +36,9 @@ SIGNAL_WIDTH_PX = 900  # colour, ink and background are measured on a copy this 
 # Faces are searched on a smaller copy: the cascade's cost grows with the area,
 # and a face worth finding (ID photo, card portrait) spans over 1/12 of the width.
 FACE_WIDTH_PX = 480
+# Pages with fewer letters than this get the equalised second look for faces:
+# identity photos (none) and card photos (a few hundred), not pages of text.
+SECOND_LOOK_MAX_LETTERS = 300
 MRZ_LINE = re.compile(r"^[A-Z0-9<]{25,46}$")
 
 
@@ -72,7 +75,10 @@ def measure_signals(
     scale = min(1.0, SIGNAL_WIDTH_PX / max(width, 1))
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
     grey = small if small.ndim == 2 else cv2.cvtColor(small, cv2.COLOR_RGB2GRAY)
-    faces, largest = count_faces(grey) if look_for_faces else (0, 0.0)
+    # The second look costs a cascade run (~50 ms); a page of text has no
+    # portrait to miss that matters, identity photos and cards have little text.
+    second_look = sum(c.isalpha() for c in text) < SECOND_LOOK_MAX_LETTERS
+    faces, largest = count_faces(grey, second_look=second_look) if look_for_faces else (0, 0.0)
     return PageSignals(
         aspect_ratio=width / max(height, 1),
         colourfulness=colourfulness(small),
@@ -104,8 +110,11 @@ def colourfulness(image: np.ndarray) -> float:
     return float(np.hypot(rg.std(), yb.std()) + 0.3 * np.hypot(abs(rg.mean()), abs(yb.mean())))
 
 
-def count_faces(grey: np.ndarray) -> tuple[int, float]:
-    """Number of frontal faces and the area share of the largest one."""
+def count_faces(grey: np.ndarray, *, second_look: bool = True) -> tuple[int, float]:
+    """Number of frontal faces and the area share of the largest one.
+
+    `second_look` searches the equalised image too when none was found.
+    """
     detector = _face_detector()
     if detector is None:
         return -1, 0.0
@@ -115,7 +124,7 @@ def count_faces(grey: np.ndarray) -> tuple[int, float]:
     side = min(grey.shape[:2])
     min_size = (max(24, side // 12),) * 2
     found = detector.detectMultiScale(grey, scaleFactor=1.1, minNeighbors=4, minSize=min_size)
-    if len(found) == 0:
+    if len(found) == 0 and second_look:
         # The cascade keys on light/dark contrasts (eyes darker than cheeks) and
         # misses faces whose tones are close: darker skin under dim light, a
         # washed-out print. A second look on the equalised image finds most of

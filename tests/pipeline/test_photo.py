@@ -75,3 +75,19 @@ def test_no_face_on_a_page_of_text() -> None:
     for row in range(60, 1150, 28):
         cv2.putText(page, "Quittance de loyer du mois de mars", (50, row), 0, 0.7, 30, 2)
     assert count_faces(page) == (0, 0.0)
+
+
+def test_only_a_page_with_little_text_gets_the_second_look(tmp_path: Path) -> None:
+    from PIL import Image
+
+    from fixtures.generator.api import generate_document
+    from pipeline.signals import SECOND_LOOK_MAX_LETTERS, measure_signals
+
+    doc = generate_document("id_photo", tmp_path, seed=LOW_CONTRAST_FACE_SEEDS[0])
+    with Image.open(tmp_path / doc.files[0].path) as image:
+        photo = np.asarray(image.convert("RGB"))
+    assert measure_signals(photo, "").faces == 1
+    # The same image said to carry a page of text: one cascade run, as any text page.
+    text = "Quittance de loyer du mois de mars " * 20
+    assert sum(c.isalpha() for c in text) >= SECOND_LOOK_MAX_LETTERS
+    assert measure_signals(photo, text).faces == 0
