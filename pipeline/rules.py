@@ -36,6 +36,7 @@ from pipeline.names import (
     match_company,
     match_person,
     normalise,
+    tokens,
 )
 from pipeline.types import TextSource
 
@@ -387,6 +388,18 @@ def _misread_tail(result: NameMatch, expected: PersonName, first: ExtractedField
     return read[0].startswith(wanted[0]) and len(read[0]) - len(wanted[0]) <= 3
 
 
+def _verdict_rank(result: NameMatch) -> int:
+    return [NameVerdict.MATCH, NameVerdict.UNCERTAIN, NameVerdict.MISMATCH].index(result.verdict)
+
+
+def _split_of(holder: ExtractedField | None, names: list[ExtractedField]) -> bool:
+    """Whether the name fields are the words of the holder line (civility aside), cut in two."""
+    if holder is None:
+        return False
+    split = sorted(tokens(" ".join(f.value for f in names)))
+    return bool(split) and split == sorted(tokens(holder.value))
+
+
 def name_matches_applicant(
     fields: Fields, applicant: Applicant, ctx: RuleContext, param: None
 ) -> list[Check]:
@@ -408,6 +421,13 @@ def name_matches_applicant(
             birth_name=birth.value if birth else None,
             ocr=read_by_ocr(*used),
         )
+        holder = fields.get(FieldName.HOLDER_NAME)
+        if result.verdict is not NameVerdict.MATCH and _split_of(holder, used):
+            # The surname was told from the given names by a guess (an all-capitals
+            # "M. ROBERT HERVÉ" has no order clue): the whole line, order free, decides.
+            assert holder is not None
+            whole = match_person(expected, full_name=holder.value, ocr=read_by_ocr(holder))
+            result = min(result, whole, key=_verdict_rank)
         result = _benefit_of_doubt(result, expected, first, ctx.texts)
         return [
             _name_check(

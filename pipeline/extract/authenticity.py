@@ -173,6 +173,11 @@ def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: Pa
         ):
             confirmed = printed.evidence.model_copy(update={"confidence": 1.0})
             fields[found.name] = printed.model_copy(update={"evidence": confirmed})
+        elif found.name is FieldName.LAST_NAME and FieldName.BIRTH_NAME in fields:
+            # A usage name is printed beside a birth name that does not read as the
+            # MRZ surname: the MRZ (of French documents) carries the birth name, so it
+            # replaces the printed one, which the OCR garbled, and the usage name stays.
+            fields[FieldName.BIRTH_NAME] = found.model_copy(update={"name": FieldName.BIRTH_NAME})
         elif mrz.corrections and printed.value == found.value:
             # A corrected MRZ value the printed text also shows: two independent reads agree.
             confirmed = found.evidence.model_copy(update={"confidence": 1.0})

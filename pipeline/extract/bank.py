@@ -2,10 +2,17 @@
 
 from __future__ import annotations
 
-from pipeline.extract.identifiers import parse_bic, parse_iban
+from pipeline.extract.identifiers import (
+    Identifier,
+    iban_from_rib_row,
+    parse_bic,
+    parse_iban,
+    parse_rib_row,
+)
 from pipeline.extract.people import CIVILITY, clean_name, cut_at_column_gap
 from pipeline.extract.text import DocText, Hit, label_pattern, labelled_values, make_field
 from pipeline.fields import ExtractedField, FieldName
+from pipeline.types import TextSource
 
 IBAN_LABELS = label_pattern(
     r"iban", r"identifiant international de compte(?: bancaire)?",
@@ -30,9 +37,22 @@ def _iban(doc: DocText) -> ExtractedField | None:
     for line, text in candidates:
         ident = parse_iban(text)
         if ident is not None:
+            if not ident.valid and line.page.text_source is TextSource.OCR:
+                # a text layer is what is printed: a broken IBAN there is a wrong one
+                ident = _rebuilt_from_rib_table(doc, ident) or ident
             return make_field(
                 FieldName.IBAN, ident.value, Hit(line, ident.raw), validated=ident.valid
             )
+    return None
+
+
+def _rebuilt_from_rib_table(doc: DocText, read: Identifier) -> Identifier | None:
+    """The IBAN line failed its key: the RIB's bank/branch/account table may settle it."""
+    for line in doc.lines:
+        row = parse_rib_row(line.text)
+        rebuilt = iban_from_rib_row(read, row) if row else None
+        if rebuilt is not None:
+            return rebuilt
     return None
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from rapidfuzz.distance import Levenshtein
 from stdnum import bic as stdnum_bic
 from stdnum import iban as stdnum_iban
 from stdnum.fr import nif as stdnum_nif
@@ -88,6 +89,80 @@ def parse_iban(text: str) -> Identifier | None:
             if stdnum_iban.is_valid(compact[:end]):
                 return Identifier(compact[:end], match[0].strip(), True)
     return Identifier(compact, match[0].strip(), False)
+
+
+# A French RIB prints its BBAN as a table besides the IBAN: bank code (5 digits),
+# branch code (5), account number (11, letters allowed), RIB key (2), under
+# labels that a row may also carry inline ("Banque 40618 Guichet 09947 ...").
+_RIB_ROW_LABELS = re.compile(
+    r"(?i)(?<!\S)(?:code|banque|guichet|n°|no|num[ée]ro|de|du|compte|cl[ée]|rib)(?!\S)|:"
+)
+_RIB_ROW = re.compile(
+    r"(?<![0-9A-Z])([0-9OIlSB]{5})\s+([0-9OIlSB]{5})\s+([0-9A-Z]{11})(?:\s+([0-9OIlSB]{2}))?"
+    r"(?![0-9A-Z])"
+)
+# RIB key weights: 97 - (89 * bank + 15 * branch + 3 * account) mod 97, letters of the
+# account number standing for digits (A, J -> 1; B, K, S -> 2; ...).
+_RIB_LETTERS = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "12345678912345678923456789")
+# The read IBAN and the one rebuilt from the table must still look alike: at most
+# this share of its characters misread or lost.
+_REBUILT_MAX_EDIT_SHARE = 1 / 3
+
+
+@dataclass(frozen=True)
+class RibRow:
+    bank: str
+    branch: str
+    account: str
+    key: str | None  # None when the key column was not read
+
+
+def parse_rib_row(text: str) -> RibRow | None:
+    """The bank, branch, account and key columns of a French RIB table row."""
+    unlabelled = " ".join(_RIB_ROW_LABELS.sub(" ", text).split())
+    match = _RIB_ROW.search(unlabelled)
+    if not match:
+        return None
+    key = match[4].translate(_TO_DIGIT) if match[4] else None
+    return RibRow(match[1].translate(_TO_DIGIT), match[2].translate(_TO_DIGIT), match[3], key)
+
+
+def rib_key_valid(row: RibRow, key: str) -> bool:
+    letters_as_digits = row.account.translate(_RIB_LETTERS)
+    if not letters_as_digits.isdigit():
+        return False
+    account = int(letters_as_digits)
+    return (89 * int(row.bank) + 15 * int(row.branch) + 3 * account + int(key)) % 97 == 0
+
+
+def iban_from_rib_row(read: Identifier, row: RibRow) -> Identifier | None:
+    """A French IBAN whose line was misread, rebuilt from the RIB table of the same page.
+
+    Every character comes from the page: the country and check digits from the
+    IBAN line, the BBAN from the table, the key from the table or else from the
+    IBAN line's end. It is kept only if both independent keys agree with the
+    table (the IBAN's mod-97 check digits and the RIB key), so a misread table
+    fails as a misread IBAN would; and only if it still looks like the line read.
+    """
+    country, check = read.value[:2], read.value[2:4].translate(_TO_DIGIT)
+    if country not in ("FR", "MC") or not check.isdigit() or _well_formed_french(read.value):
+        return None
+    tail = read.value[-2:].translate(_TO_DIGIT)
+    for key in dict.fromkeys(k for k in (row.key, tail) if k and k.isdigit()):
+        rebuilt = f"{country}{check}{row.bank}{row.branch}{row.account}{key}"
+        if not (stdnum_iban.is_valid(rebuilt) and rib_key_valid(row, key)):
+            continue
+        if Levenshtein.distance(read.value, rebuilt) <= len(rebuilt) * _REBUILT_MAX_EDIT_SHARE:
+            return Identifier(rebuilt, read.raw, True)
+    return None
+
+
+def _well_formed_french(compact: str) -> bool:
+    """27 characters with digits where a French IBAN has them: a number that fails its key
+    although nothing in its form betrays a misreading may be a wrong number, which no
+    other part of the page may overrule."""
+    digits_at = compact[2:14] + compact[-2:]
+    return len(compact) == 27 and digits_at.isdigit()
 
 
 def parse_bic(text: str) -> Identifier | None:

@@ -100,13 +100,43 @@ _USAGE_LINE = re.compile(r"(?i)^\s*(?:[ée]p(?:ouse)?\.|[ée]pouse|vve\.?|veuve)
 
 def _usage_line(doc: DocText) -> ExtractedField | None:
     """A line of its own starting with a usage marker ("ép. DUMAS"): page OCR often
-    splits "MARTIN ép. DUMAS" into two lines, the second far from its label."""
+    splits "MARTIN ép. DUMAS" into two lines, the second far from its label; or a
+    whole "MARTIN ép. DUMAS" line whose label the OCR lost."""
     for line in doc.lines:
         marker = _USAGE_LINE.match(line.text)
-        name = clean_name(line.text[marker.end() :]) if marker else None
+        name = clean_name(line.text[marker.end() :]) if marker else _usage_of_line(line.text)
         if name:
             return make_field(FieldName.LAST_NAME, name, Hit(line, name))
     return None
+
+
+def _birth_line(doc: DocText) -> ExtractedField | None:
+    """The birth name of a whole "MARTIN ép. DUMAS" line (see `_usage_line`)."""
+    for line in doc.lines:
+        split = _split_name_line(line.text)
+        if split:
+            return make_field(FieldName.BIRTH_NAME, split[0], Hit(line, split[0]))
+    return None
+
+
+_NAME_LINE_MAX_WORDS = 4  # a surname on each side of the marker, not a sentence
+
+
+def _split_name_line(text: str) -> tuple[str, str] | None:
+    """(birth, usage) of a line that is nothing but "MARTIN ép. DUMAS"."""
+    split = split_usage_name(text)
+    if split is None or not USAGE_MARKER.search(text):
+        return None
+    birth, usage = split
+    printed = USAGE_MARKER.sub(" ", text).split()
+    if printed != [*birth.split(), *usage.split()] or len(printed) > _NAME_LINE_MAX_WORDS:
+        return None
+    return split
+
+
+def _usage_of_line(text: str) -> str | None:
+    split = _split_name_line(text)
+    return split[1] if split else None
 
 
 def _plain_name_value(text: str) -> str | None:
@@ -134,6 +164,7 @@ def _names(doc: DocText) -> list[ExtractedField | None]:
             text_field(doc, FieldName.BIRTH_NAME, BIRTH_NAME, _name_value)
             or text_field(doc, FieldName.BIRTH_NAME, LAST_NAME, _birth_name_in_surname)
             or text_field(doc, FieldName.BIRTH_NAME, LAST_NAME, _plain_name_value, FUZZY_LAST_NAME)
+            or _birth_line(doc)
         )
         return [usage, birth]
     return [

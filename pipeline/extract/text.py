@@ -195,7 +195,14 @@ def text_under(line: Line, match: re.Match[str] | Span) -> str:
     ]
     if not below:
         return ""
-    first = min(below, key=lambda w: (w.box.y0, w.box.x0))
+    top = min(below, key=lambda w: (w.box.y0, w.box.x0))
+    # On a tilted scan a later word of the value line may sit higher than its first
+    # one: the line starts at the leftmost word of the top word's row.
+    centre, half = (top.box.y0 + top.box.y1) / 2, (top.box.y1 - top.box.y0) / 2
+    first = min(
+        (w for w in below if abs((w.box.y0 + w.box.y1) / 2 - centre) <= half),
+        key=lambda w: w.box.x0,
+    )
     return " ".join(w.text for w in _line_from(line.page.words, first, _x_per_y(line.page)))
 
 

@@ -161,3 +161,20 @@ def test_table_rows_keep_the_value_across_the_column_gap() -> None:
     assert got[FieldName.LAST_NAME] == "LEMOINE"
     assert got[FieldName.FIRST_NAMES] == "Thibaut"
     assert got[FieldName.BIRTH_DATE] == "1996-04-19"
+
+
+def test_value_under_a_label_starts_at_its_leftmost_word_on_a_tilted_scan() -> None:
+    # A slightly rotated scan: "ROGER" sits higher than "ATELIER", the line's first word.
+    cells = [
+        ("Titulaire du compte", 0.10, 0.20),
+        ("Domiciliation", 0.55, 0.20),
+        ("ATELIER", 0.10, 0.236),
+        ("ROGER", 0.194, 0.230),
+        ("EURL", 0.264, 0.233),
+        ("La Banque Postale", 0.55, 0.222),
+    ]
+    text = "Titulaire du compte Domiciliation\nATELIER ROGER EURL La Banque Postale\n"
+    found = extract_fields(card(cells, text), DocType.BANK_DETAILS, as_of=AS_OF, trust=None)
+    assert found.fields[FieldName.ACCOUNT_HOLDER].value == "ATELIER ROGER EURL"
+    # Words of the column beside are still no part of it.
+    assert "Banque" not in found.fields[FieldName.ACCOUNT_HOLDER].value

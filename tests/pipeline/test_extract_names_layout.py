@@ -176,3 +176,20 @@ def test_labels_and_lower_case_sentences_are_no_name() -> None:
     assert clean_name("FOURNIER Date de naissance 12/03/2010") == "FOURNIER"
     assert clean_name("Date de naissance FOURNIER") is None
     assert clean_name("du lundi au samedi de") is None
+
+
+def test_usage_name_line_whose_label_and_birth_name_the_ocr_garbled() -> None:
+    # "SAINT-JEAN ép. DAVID" read as "Dame ép. DAVID", its "Nom / Surname" label lost:
+    # the usage name stays the last name and the MRZ gives the birth name.
+    text = "PASSEPORT\nDame ép. DAVID\nPrénoms / Given names\nNathalie\n"
+    reading = piece(text + "\n".join(SAINT_JEAN_MRZ), source=TextSource.OCR, confidence=0.7)
+    found = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
+    assert found[FieldName.LAST_NAME].value == "DAVID"
+    assert found[FieldName.BIRTH_NAME].value == "SAINT JEAN"
+    assert found[FieldName.BIRTH_NAME].evidence.source is TextSource.MRZ
+    # A sentence with a marker in it is no name line: the MRZ surname is the last name.
+    sentence = "PASSEPORT\nLe titulaire ép. DAVID est autorisé à voyager\nNathalie\n"
+    reading = piece(sentence + "\n".join(SAINT_JEAN_MRZ), source=TextSource.OCR)
+    plain = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
+    assert plain[FieldName.LAST_NAME].value == "SAINT JEAN"
+    assert FieldName.BIRTH_NAME not in plain

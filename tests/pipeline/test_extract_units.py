@@ -189,3 +189,45 @@ def test_mrz_with_bad_check_digit_does_not_override() -> None:
     assert found.mrz is not None and not found.mrz.valid
     assert found.fields[FieldName.BIRTH_DATE].evidence.source is TextSource.TEXT_LAYER
     assert found.fields[FieldName.MRZ].evidence.confidence < 1.0
+
+
+# A French RIB's IBAN and the bank / branch / account / key table printed beside it.
+RIB_IBAN = "FR7630004008230001045678943"
+RIB_TABLE = "Code banque Code guichet N° de compte Clé RIB\n30004 00823 00010456789 43\n"
+
+
+def rib_page(iban_line: str, table: str = RIB_TABLE, source: TextSource = TextSource.OCR) -> str:
+    text = f"Relevé d'identité bancaire\n{table}IBAN : {iban_line}\nTitulaire : M. Jean DUPONT\n"
+    found = extract_fields(piece(text, source=source, confidence=0.9), DocType.BANK_DETAILS,
+                           as_of=AS_OF, trust=None)  # fmt: skip
+    iban = found.fields[FieldName.IBAN]
+    return iban.value if FieldName.IBAN not in found.invalid else f"invalid:{iban.value}"
+
+
+@pytest.mark.parametrize(
+    "iban_line",
+    [
+        "FR76 3000 4008 0104 5678 943",  # a group lost by the OCR
+        "FR76 KUMI 4008 2300 0104 5678 943",  # the bank code read as letters
+    ],
+)
+def test_misread_iban_is_settled_by_the_rib_table(iban_line: str) -> None:
+    assert rib_page(iban_line) == RIB_IBAN
+    # The key column lost too: the IBAN line's last two digits are the RIB key.
+    no_key = RIB_TABLE.replace(" 43\n", "\n")
+    assert rib_page(iban_line, no_key) == RIB_IBAN
+    # Labels inline with the values ("Banque 30004 Guichet 00823 ...").
+    inline = "Banque 30004 Guichet 00823 Compte 00010456789 Clé 43\n"
+    assert rib_page(iban_line, inline) == RIB_IBAN
+
+
+def test_rib_table_never_overrules_a_wrong_iban() -> None:
+    lost_group = "FR76 3000 4008 0104 5678 943"
+    # A table whose account differs fails the RIB key and the IBAN's check digits.
+    other_account = RIB_TABLE.replace("00010456789", "00010456788")
+    assert rib_page(lost_group, other_account).startswith("invalid:")
+    # A well-formed IBAN that fails its key is maybe a wrong number, whatever the table says.
+    one_digit_off = "FR76 3000 4008 2300 0104 5678 944"
+    assert rib_page(one_digit_off) == "invalid:FR7630004008230001045678944"
+    # A text layer prints what the document says: a broken IBAN there is broken.
+    assert rib_page(lost_group, source=TextSource.TEXT_LAYER).startswith("invalid:")

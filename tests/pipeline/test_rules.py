@@ -467,3 +467,31 @@ def test_pipeline_check_constructors() -> None:
     missing = missing_piece("Extrait Kbis", [DocType.COMPANY_EXTRACT], 0, 1)
     assert "Extrait Kbis" in missing.message
     assert duplicate_file("b.pdf", "a.pdf").code is CheckCode.DUPLICATE_FILE
+
+
+def test_an_all_capitals_holder_cut_the_wrong_way_round_still_names_the_applicant() -> None:
+    # "M. MARTIN ANNE" has no case clue: a surname-last guess gives last name ANNE,
+    # first name MARTIN; the holder line itself, order free, settles it.
+    guessed = [
+        ocr(F.HOLDER_NAME, "MME MARTIN ANNE"),
+        ocr(F.LAST_NAME, "ANNE"),
+        ocr(F.FIRST_NAMES, "MARTIN"),
+    ]
+    check = run("name_matches_applicant", guessed, applicant=person(birth_name=None))
+    assert_check(check, CheckCode.NAME_MISMATCH, CheckStatus.OK)
+    # The line of another person cut the same way stays a refusal...
+    other = [
+        ocr(F.HOLDER_NAME, "M. LEROY PAUL"),
+        ocr(F.LAST_NAME, "PAUL"),
+        ocr(F.FIRST_NAMES, "LEROY"),
+    ]
+    refused = run("name_matches_applicant", other, applicant=person(birth_name=None))
+    assert_check(refused, CheckCode.NAME_MISMATCH, CheckStatus.KO)
+    # ...and name fields that are not the holder line's words are not overruled by it.
+    separate = [
+        ocr(F.HOLDER_NAME, "MME MARTIN ANNE"),
+        ocr(F.LAST_NAME, "LEROY"),
+        ocr(F.FIRST_NAMES, "Paul"),
+    ]
+    kept = run("name_matches_applicant", separate, applicant=person(birth_name=None))
+    assert_check(kept, CheckCode.NAME_MISMATCH, CheckStatus.KO)
