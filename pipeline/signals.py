@@ -32,6 +32,14 @@ CASCADE_DIRS = (
     Path("/usr/share/opencv4/haarcascades"),
 )
 FACE_CASCADE = "haarcascade_frontalface_default.xml"
+# Local binary patterns compare each pixel with its neighbours only, so this
+# cascade keeps working where the Haar one needs global light/dark contrasts.
+# Debian's opencv-data ships it; the pip wheels carry only the Haar files.
+LBP_FACE_CASCADE = "lbpcascade_frontalface_improved.xml"
+LBP_CASCADE_DIRS = (
+    Path(cv2.data.haarcascades).parent / "lbpcascades",  # type: ignore[attr-defined]
+    Path("/usr/share/opencv4/lbpcascades"),
+)
 SIGNAL_WIDTH_PX = 900  # colour, ink and background are measured on a copy this wide
 # Faces are searched on a smaller copy: the cascade's cost grows with the area,
 # and a face worth finding (ID photo, card portrait) spans over 1/12 of the width.
@@ -39,20 +47,34 @@ FACE_WIDTH_PX = 480
 # Pages with fewer letters than this get the equalised second look for faces:
 # identity photos (none) and card photos (a few hundred), not pages of text.
 SECOND_LOOK_MAX_LETTERS = 300
+# The last look (local-contrast image, LBP cascade) searches only faces at least
+# this share of the shorter side: an identity photo's face fills most of it
+# (32-36 mm of 45 mm), a selfie's rarely less than a fifth; small false faces
+# in textures cannot count there.
+PORTRAIT_MIN_FACE_SHARE = 0.2
 MRZ_LINE = re.compile(r"^[A-Z0-9<]{25,46}$")
 
 
 @cache
 def _face_detector() -> cv2.CascadeClassifier | None:
+    return _load_cascade(FACE_CASCADE, CASCADE_DIRS)
+
+
+@cache
+def _portrait_detector() -> cv2.CascadeClassifier | None:
+    return _load_cascade(LBP_FACE_CASCADE, LBP_CASCADE_DIRS)
+
+
+def _load_cascade(name: str, folders: Sequence[Path]) -> cv2.CascadeClassifier | None:
     if not hasattr(cv2, "CascadeClassifier"):
-        # OpenCV 5 moved the Haar cascades out of the main wheel.
+        # OpenCV 5 moved the cascades out of the main wheel.
         log.warning("this OpenCV build has no CascadeClassifier: faces are not counted")
         return None
-    for folder in CASCADE_DIRS:
-        path = folder / FACE_CASCADE
+    for folder in folders:
+        path = folder / name
         if path.exists():
             return cv2.CascadeClassifier(str(path))
-    log.warning("face cascade %s not found in %s", FACE_CASCADE, CASCADE_DIRS)
+    log.warning("face cascade %s not found in %s", name, folders)
     return None
 
 
@@ -113,7 +135,8 @@ def colourfulness(image: np.ndarray) -> float:
 def count_faces(grey: np.ndarray, *, second_look: bool = True) -> tuple[int, float]:
     """Number of frontal faces and the area share of the largest one.
 
-    `second_look` searches the equalised image too when none was found.
+    `second_look` searches two normalised copies too when none was found: the
+    equalised image, then portrait-sized faces on the local-contrast image.
     """
     detector = _face_detector()
     if detector is None:
@@ -134,10 +157,50 @@ def count_faces(grey: np.ndarray, *, second_look: bool = True) -> tuple[int, flo
         found = detector.detectMultiScale(
             equalised, scaleFactor=1.1, minNeighbors=4, minSize=min_size
         )
+    if len(found) == 0 and second_look:
+        found = find_portrait_faces(grey)
     if len(found) == 0:
         return 0, 0.0
     largest = max(int(w) * int(h) for _, _, w, h in found)
     return len(found), largest / float(grey.shape[0] * grey.shape[1])
+
+
+def find_portrait_faces(grey: np.ndarray) -> Sequence[Sequence[int]]:
+    """Portrait-sized faces (x, y, w, h) found on the local-contrast copy of `grey`.
+
+    Equalising the whole image still leaves a dark face on a light background
+    flat (the background takes most of the grey levels); tile-wise equalisation
+    (CLAHE) spreads the face's own tones, and the LBP cascade compares pixels
+    with their neighbours only. Three clean identity photos of dark-skinned
+    people in the 300-dossier run (seed 770000) were found only this way.
+    """
+    detector = _portrait_detector()
+    if detector is None:
+        return ()
+    local = cv2.createCLAHE(clipLimit=2.0, tileGridSize=(8, 8)).apply(grey)
+    side = int(min(grey.shape[:2]) * PORTRAIT_MIN_FACE_SHARE)
+    min_size = (max(24, side),) * 2
+    found = detector.detectMultiScale(local, scaleFactor=1.1, minNeighbors=4, minSize=min_size)
+    return _distinct_boxes([tuple(int(v) for v in box) for box in found])
+
+
+def _distinct_boxes(boxes: list[tuple[int, ...]]) -> list[tuple[int, ...]]:
+    """Boxes, largest first, dropping any that mostly overlaps one already kept:
+    the cascade may report one face twice at neighbouring scales."""
+    kept: list[tuple[int, ...]] = []
+    for box in sorted(boxes, key=lambda b: -b[2] * b[3]):
+        if not any(_overlap_share(box, other) > 0.3 for other in kept):
+            kept.append(box)
+    return kept
+
+
+def _overlap_share(a: tuple[int, ...], b: tuple[int, ...]) -> float:
+    """Intersection area over the smaller box's area."""
+    width = min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])
+    height = min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1])
+    if width <= 0 or height <= 0:
+        return 0.0
+    return width * height / float(min(a[2] * a[3], b[2] * b[3]))
 
 
 def find_datamatrix(image: np.ndarray) -> list[str]:
