@@ -1,9 +1,8 @@
 """Background measurement of an identity photo, for the `one_face_plain_background` rule.
 
-Only the background is measured here. Face counting needs a detector model:
-the opencv-python-headless 5 wheel ships no Haar cascade files
-(`cv2.data.haarcascades` is empty) and YuNet needs an ONNX model file, so the
-caller provides `face_count` (see `rules.PhotoMeasurement`).
+Only the background is measured here; faces are counted by
+`pipeline.signals.count_faces` (OpenCV cascades) while the page image is at
+hand, and the caller provides `face_count` (see `rules.PhotoMeasurement`).
 """
 
 from __future__ import annotations
