@@ -143,6 +143,15 @@ def _is_birth_name(
     return birth is not None and _same_name(birth.value, surname.value, cut=cut)
 
 
+_USAGE_MARKER = r"(?:[ée]p\.|[ée]pouse|veuve|vve\.?|nom d['’]usage\s*:?)"
+
+
+def _printed_as_usage_name(text: str, name: str) -> bool:
+    """Whether the page prints `name` right after a usage marker ("ép. DUMAS")."""
+    pattern = rf"(?i)(?<!\w){_USAGE_MARKER}\s*{re.escape(name)}(?!\w)"
+    return re.search(pattern, text) is not None
+
+
 def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: PageReading) -> None:
     """Merge MRZ values into `fields`: they win only when every check digit passes."""
     for found in mrz.to_fields(page=page.n, box=mrz_box(page)):
@@ -173,10 +182,12 @@ def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: Pa
         ):
             confirmed = printed.evidence.model_copy(update={"confidence": 1.0})
             fields[found.name] = printed.model_copy(update={"evidence": confirmed})
-        elif found.name is FieldName.LAST_NAME and FieldName.BIRTH_NAME in fields:
-            # A usage name is printed beside a birth name that does not read as the
-            # MRZ surname: the MRZ (of French documents) carries the birth name, so it
-            # replaces the printed one, which the OCR garbled, and the usage name stays.
+        elif found.name is FieldName.LAST_NAME and (
+            FieldName.BIRTH_NAME in fields or _printed_as_usage_name(page.text, printed.value)
+        ):
+            # A usage name is printed ("ép. DUMAS") and the birth name beside it is lost
+            # or does not read as the MRZ surname: the MRZ (of French documents) carries
+            # the birth name, so it is the birth name, and the usage name stays.
             fields[FieldName.BIRTH_NAME] = found.model_copy(update={"name": FieldName.BIRTH_NAME})
         elif mrz.corrections and printed.value == found.value:
             # A corrected MRZ value the printed text also shows: two independent reads agree.

@@ -193,3 +193,12 @@ def test_usage_name_line_whose_label_and_birth_name_the_ocr_garbled() -> None:
     plain = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
     assert plain[FieldName.LAST_NAME].value == "SAINT JEAN"
     assert FieldName.BIRTH_NAME not in plain
+
+
+def test_usage_name_line_alone_keeps_the_usage_name_and_the_mrz_gives_the_birth_name() -> None:
+    # Only "ép. DAVID" was read (the surname row above it lost): still a usage name.
+    text = "PASSEPORT\nép. DAVID\nPrénoms / Given names\nNathalie\n"
+    reading = piece(text + "\n".join(SAINT_JEAN_MRZ), source=TextSource.OCR, confidence=0.7)
+    found = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
+    assert found[FieldName.LAST_NAME].value == "DAVID"
+    assert found[FieldName.BIRTH_NAME].value == "SAINT JEAN"
