@@ -26,6 +26,23 @@ KEEP_TEXT_PX = (20.0, 36.0)
 MAX_TEXT_UPSCALE = 3.5
 MIN_TEXT_DOWNSCALE = 0.5
 MAX_SCALED_PIXELS = 48_000_000  # an upscaled photo stays within tesseract's comfort
+# Small print beside larger text (an old identity card photocopied on A4: 12-17 px
+# fields under a 25-30 px MRZ) is lost when the median sets the scale: tesseract
+# left such fields out of its reading, and reads them enlarged 1.6-2x. The page
+# is enlarged for them when they are a substantial share of the letters
+# (SMALL_TEXT_MIN_SHARE or more), a size class of their own (at most
+# SMALL_TEXT_RATIO of the larger letters: a font's x-height is ~0.7 of its
+# capitals and ascenders, so plain body text never qualifies), and still under
+# SMALL_TEXT_MIN_PX at the median's scale. They are then brought to
+# SMALL_TEXT_TARGET_PX. Ordinary A4 scans at 200 and 300 dpi keep their scale.
+SMALL_TEXT_MIN_SHARE = 0.15  # of the letters
+SMALL_TEXT_RATIO = 0.62
+SMALL_TEXT_MIN_PX = 16.0
+SMALL_TEXT_TARGET_PX = 22.0
+# Enlarging costs OCR time as the square of the scale: small print alone never
+# makes a page grow more than this (4x the pixels).
+MAX_SMALL_TEXT_UPSCALE = 2.0
+SPECK_RATIO = 0.3  # blobs under this share of the median are dots and commas, not letters
 # Paper is at least this share of the page's brightest tone; a table or carpet
 # under a photographed document is darker. Not higher: a tinted card photographed
 # beside a white wall is itself darker than 3/4 of the wall.
@@ -93,13 +110,34 @@ def ocr_scale(dpi: float) -> float:
 
 
 def estimate_text_height(grey: np.ndarray) -> float | None:
-    """Median height in pixels of the letter-like ink blobs of a page, None when too few.
+    """Height in pixels to scale the page's letters by, None when there are too few.
+
+    That is the median height of the letter-like ink blobs, unless the page
+    also carries a substantial class of small print that the median's scale
+    would leave unreadable (see `small_text_height`): then the height that
+    brings that small print to SMALL_TEXT_TARGET_PX once scaled to
+    TARGET_TEXT_PX (by at most MAX_SMALL_TEXT_UPSCALE). A page so scaled
+    measures within KEEP_TEXT_PX again. Costs ~0.1 s on an A4 page at 300 dpi.
+    """
+    heights = letter_heights(grey)
+    if heights.size < MIN_LETTER_BLOBS:
+        return None
+    median = float(np.median(heights))
+    small = small_text_height(heights)
+    if small is None:
+        return median
+    for_small_print = small * TARGET_TEXT_PX / SMALL_TEXT_TARGET_PX
+    # A median already smaller (a card photo) keeps the larger scale it asks for.
+    return min(median, max(for_small_print, TARGET_TEXT_PX / MAX_SMALL_TEXT_UPSCALE))
+
+
+def letter_heights(grey: np.ndarray) -> np.ndarray:
+    """Heights in pixels of the page's letter-like ink blobs (any order).
 
     Letters are small dark connected components, about as wide as high, on a
     light background. Median-blurring first and a local threshold with a high
     offset keep paper grain and sensor noise out; the background test keeps the
-    texture of a table under a photographed card out. Costs ~0.1 s on an A4 page
-    at 300 dpi.
+    texture of a table under a photographed card out.
     """
     height = grey.shape[0]
     ink = cv2.adaptiveThreshold(
@@ -116,9 +154,62 @@ def estimate_text_height(grey: np.ndarray) -> float | None:
         & (areas >= 0.15 * widths * heights)
         & light
     )
-    if int(letters.sum()) < MIN_LETTER_BLOBS:
+    return np.asarray(heights[letters], dtype=np.float64)
+
+
+def small_text_height(heights: np.ndarray) -> float | None:
+    """Height of the page's small print when it needs enlarging beyond the median's
+    scale, else None.
+
+    The letters are split in two size classes where the split best separates
+    them (Otsu on the log of the heights, each letter counting once). The
+    smaller class is small print that needs enlarging when it holds a
+    substantial share of the letters, is a size class of its own (not merely
+    the x-height of the larger one) and would measure under SMALL_TEXT_MIN_PX
+    once the page is scaled for its median.
+    """
+    if heights.size < MIN_LETTER_BLOBS:
         return None
-    return float(np.median(heights[letters]))
+    median = float(np.median(heights))
+    # Dots, commas and accents are no letters and would make a class of their own.
+    letters = np.sort(heights[heights >= SPECK_RATIO * median])
+    split = _size_class_split(letters)
+    if split is None:
+        return None
+    small, large = letters[:split], letters[split:]
+    if small.size < SMALL_TEXT_MIN_SHARE * letters.size:
+        return None
+    small_px = float(np.median(small))
+    if small_px > SMALL_TEXT_RATIO * float(np.median(large)):
+        return None
+    if small_px * _scale_for_height(median) >= SMALL_TEXT_MIN_PX:
+        return None
+    return small_px
+
+
+def _size_class_split(sorted_heights: np.ndarray) -> int | None:
+    """Index splitting sorted heights into the two classes of largest between-class
+    variance of their logarithms (Otsu); None when all heights are equal."""
+    logs = np.log(sorted_heights)
+    # Candidate splits lie between two different heights.
+    cuts = np.flatnonzero(np.diff(sorted_heights) > 0) + 1
+    if cuts.size == 0:
+        return None
+    total = logs.size
+    prefix = np.cumsum(logs)
+    below = cuts.astype(np.float64)
+    mean_below = prefix[cuts - 1] / below
+    mean_above = (prefix[-1] - prefix[cuts - 1]) / (total - below)
+    between = below * (total - below) * np.square(mean_above - mean_below)
+    return int(cuts[int(np.argmax(between))])
+
+
+def _scale_for_height(text_px: float) -> float:
+    """Scale that brings letters of `text_px` into KEEP_TEXT_PX, before the pixel cap."""
+    low, high = KEEP_TEXT_PX
+    if low <= text_px <= high:
+        return 1.0
+    return min(max(TARGET_TEXT_PX / text_px, MIN_TEXT_DOWNSCALE), MAX_TEXT_UPSCALE)
 
 
 def _on_light_background(grey: np.ndarray, centres: np.ndarray) -> np.ndarray:
@@ -147,10 +238,9 @@ def scale_for_text(text_px: float | None, shape: tuple[int, ...], dpi: float) ->
     """`text_scale` once the letters' height is measured (None: not measurable)."""
     if text_px is None:
         return ocr_scale(dpi)
-    low, high = KEEP_TEXT_PX
-    if low <= text_px <= high:
+    scale = _scale_for_height(text_px)
+    if scale == 1.0:
         return 1.0
-    scale = min(max(TARGET_TEXT_PX / text_px, MIN_TEXT_DOWNSCALE), MAX_TEXT_UPSCALE)
     pixels = float(shape[0] * shape[1])
     return min(scale, (MAX_SCALED_PIXELS / pixels) ** 0.5) if scale > 1 else scale
 
