@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Bump when anything that changes the text read from the same page changes
 # (preprocessing, psm, thresholds): it is part of the page cache key.
-READING_VERSION = "11"  # 11: small print (card fields beside an MRZ) enlarged
+READING_VERSION = "12"  # 12: phone photos cut out along their outline, banners kept, dropped blocks re-read
 
 DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
 OCR_TIMEOUT_S = 120
@@ -70,6 +70,50 @@ def ocr_page(
     data = _run_tesseract("data", image, languages=languages, config=config, timeout_s=timeout_s)
     height, width = image.shape[:2]
     return _result_from_data(data, width=width, height=height)
+
+
+def with_missed_lines(
+    image: np.ndarray,
+    first: OcrResult,
+    languages: str = "fra+eng",
+    *,
+    timeout_s: float = OCR_TIMEOUT_S,
+) -> OcrResult:
+    """`first` (a psm 3 read of `image`) completed with the lines a sparse-text
+    read (psm 11) finds where `first` read nothing.
+
+    Psm 11 looks for text everywhere, without layout analysis, so it finds the
+    blocks psm 3 dropped; but it also cuts "label : value" lines at every wide
+    gap, so it only fills in: the lines of `first` keep their structure, and the
+    new lines come after them as paragraphs of their own.
+    """
+    sparse = ocr_page(image, languages, psm=11, timeout_s=timeout_s, try_inverted=False)
+    added_lines = [
+        line for line in _lines_of(sparse) if not any(_overlaps(w, first.words) for w in line)
+    ]
+    if not added_lines:
+        return first
+    words = first.words + [word for line in added_lines for word in line]
+    text = "\n\n".join([first.text, *(" ".join(w.text for w in line) for line in added_lines)])
+    mean = sum(word.confidence for word in words) / len(words)
+    return OcrResult(text.strip("\n"), words, mean)
+
+
+def _lines_of(result: OcrResult) -> list[list[Word]]:
+    """The words of `result` grouped by text line (its text lists them in order)."""
+    lines, position = [], 0
+    for line in result.text.split("\n"):
+        count = len(line.split())
+        if count:
+            lines.append(result.words[position : position + count])
+            position += count
+    return lines
+
+
+def _overlaps(word: Word, others: list[Word]) -> bool:
+    x = (word.box.x0 + word.box.x1) / 2
+    y = (word.box.y0 + word.box.y1) / 2
+    return any(o.box.x0 <= x <= o.box.x1 and o.box.y0 <= y <= o.box.y1 for o in others)
 
 
 def detect_orientation(image: np.ndarray, *, timeout_s: float = OCR_TIMEOUT_S) -> Orientation:

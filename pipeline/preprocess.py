@@ -11,6 +11,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from pipeline.outline import find_outline, flatten_outline
+
 # Tesseract's LSTM works best with a text x-height of roughly 20-30 px, which
 # body text reaches at about 300 dpi. Phone photos (~150-200 dpi effective) are
 # upscaled; 400+ dpi scans are downscaled, which also makes OCR faster.
@@ -47,9 +49,16 @@ SPECK_RATIO = 0.3  # blobs under this share of the median are dots and commas, n
 # under a photographed document is darker. Not higher: a tinted card photographed
 # beside a white wall is itself darker than 3/4 of the wall.
 LIGHT_SHARE = 0.6
+# A dark area covering this share of a photo is what the document lies on,
+# even where it does not reach the photo's edge.
+SURROUNDINGS_SHARE = 0.15
 MIN_LETTER_BLOBS = 30  # fewer letter-like blobs than this: no estimate, trust the dpi
 MAX_SKEW_DEG = 8.0
 DARK_REGION_FILL = 0.6  # share of its bounding box a white-on-black area fills with black
+# Banners are looked for on the page evened out with a window this share of its
+# short side: twice a card's title banner (about 15 % of the card's height).
+PAGE_LIGHT_WINDOW = 0.4
+SOLID_DARK_SHARE = 0.5  # share of a white-on-black area that is solidly dark (see dark_region_mask)
 _SKEW_WIDTH_PX = 900  # skew is estimated on a copy this wide
 
 
@@ -66,32 +75,47 @@ class PreparedPage:
 
 
 def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
-    """Grey, rescale to the OCR sweet spot, deskew, denoise, flatten the light, whiten the
-    surroundings and invert dark banners; tesseract does the thresholding."""
+    """Grey, cut a photographed document out along its outline, rescale to the OCR
+    sweet spot, deskew, denoise, invert dark banners, flatten the light and whiten
+    the surroundings; tesseract does the thresholding."""
     grey = to_grey(image)
+    outline = find_outline(grey)
+    if outline is not None:
+        grey = flatten_outline(grey, outline)
     text_px = estimate_text_height(grey)
     scale = scale_for_text(text_px, grey.shape, dpi)
     rescaled = rescale_image(grey, scale)
     skew = estimate_skew(rescaled)
     straight = rotate_small(rescaled, skew)
-    # The surroundings of a photographed sheet (a dark table) are whitened
-    # before any threshold: left in, they pull a global threshold down to
-    # halfway between table and paper, which thickens every letter into a blob.
-    flat = blank_dark_surroundings(flatten_background(remove_noise(straight, scale)), straight)
+    denoised = remove_noise(straight, scale)
     # Letters brought to their 300-dpi size make region sizes those of a 300-dpi
     # page, whatever the (often wrong) dpi of a photo says.
     region_dpi = TARGET_DPI if text_px is not None else dpi * scale
     # Enlarged blurry photos fuse letters into solid word blobs: only areas
     # clearly taller than a line of text are banners there.
     min_height_px = 1.8 * TARGET_TEXT_PX if scale >= 1.8 else 0.0
-    banners = dark_region_mask(binarise(flat), region_dpi, min_height_px=min_height_px)
+    # White-on-black areas (a card's title banner, table headers) are found on
+    # the page evened out at page scale, where they stay dark, and turned
+    # black-on-white before the fine flattening: to that, a banner taller than
+    # its window is paper, and dividing by it washes the banner's letters out.
+    evened = flatten_background(denoised, window_share=PAGE_LIGHT_WINDOW)
+    banners = dark_region_mask(
+        binarise(evened), region_dpi, min_height_px=min_height_px, grey=evened
+    )
+    unbannered = denoised.copy()
+    unbannered[banners] = 255 - unbannered[banners]
+    flat = flatten_background(unbannered)
+    if outline is None:
+        # The surroundings of a photographed sheet (a dark table) are whitened
+        # before any threshold: left in, they pull a global threshold down to
+        # halfway between table and paper, which thickens every letter into a
+        # blob. A document cut out along its outline has none left.
+        flat = blank_dark_surroundings(flat, straight)
     # Tesseract gets the flattened grey page, not our binarisation: its LSTM
     # reads grey levels, which keep the shape of small blurred letters that any
     # fixed threshold breaks or fuses. On 24 generated phone photos: mean word
     # confidence 0.47 -> 0.69, known field values found in the text 60 -> 91 of 185.
-    image = flat.copy()
-    image[banners] = 255 - image[banners]
-    return PreparedPage(image, dpi * scale, skew, grey=straight)
+    return PreparedPage(flat, dpi * scale, skew, grey=straight)
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:
@@ -327,15 +351,18 @@ def remove_noise(grey: np.ndarray, scale: float = 1.0) -> np.ndarray:
     return cv2.medianBlur(grey, 5 if scale >= 1.8 else 3)
 
 
-def flatten_background(grey: np.ndarray) -> np.ndarray:
+def flatten_background(grey: np.ndarray, *, window_share: float = 0.0) -> np.ndarray:
     """Divide by the estimated paper brightness so uneven light (phone photos) becomes flat.
 
-    The background is a large closing (removes ink) computed on a small copy,
-    which keeps this cheap on full pages.
+    The background is a closing (removes ink) computed on a small copy, which
+    keeps this cheap on full pages. Its window is about 6 mm at 300 dpi, so it
+    follows the light closely; `window_share` widens it to that share of the
+    page's short side, wide enough that a dark banner counts as ink.
     """
     factor = 8
     small = cv2.resize(grey, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
-    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (9, 9))
+    side = max(9, int(window_share * min(small.shape[:2])) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_RECT, (side, side))
     paper = cv2.morphologyEx(small, cv2.MORPH_CLOSE, kernel)
     paper = cv2.resize(paper, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
     flat = cv2.divide(grey, np.maximum(paper, 1), scale=255)
@@ -358,8 +385,20 @@ def invert_dark_regions(
     return out
 
 
-def dark_region_mask(binary: np.ndarray, dpi: float, *, min_height_px: float = 0.0) -> np.ndarray:
-    """Where the white-on-black areas of a binary page are (see `invert_dark_regions`)."""
+def dark_region_mask(
+    binary: np.ndarray,
+    dpi: float,
+    *,
+    min_height_px: float = 0.0,
+    grey: np.ndarray | None = None,
+) -> np.ndarray:
+    """Where the white-on-black areas of a binary page are (see `invert_dark_regions`).
+
+    With the page's `grey`, an area must also be solidly dark: most of it at
+    least halfway from the threshold to the ink's darkest tone. A line of bold
+    words, blurred and enlarged, thresholds into one solid blob too, but the
+    gaps between its strokes stay mid-grey.
+    """
     # Blobs are found on a 4x smaller copy (a banner stays a banner), for speed.
     factor = 4
     small = cv2.resize(binary, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
@@ -367,11 +406,20 @@ def dark_region_mask(binary: np.ndarray, dpi: float, *, min_height_px: float = 0
     count, _, stats, _ = cv2.connectedComponentsWithStats(ink, connectivity=8)
     # About 2 mm: taller than text strokes, shorter than a banner.
     min_side = max(dpi / 12, min_height_px) / factor
+    solid = _solidly_dark(grey) if grey is not None else None
     mask = np.zeros(binary.shape[:2], bool)
     for x, y, w, h, area in stats[1:count]:
         if h >= min_side and w >= 3 * min_side and area >= DARK_REGION_FILL * w * h:
-            mask[y * factor : (y + h) * factor, x * factor : (x + w) * factor] = True
+            region = (slice(y * factor, (y + h) * factor), slice(x * factor, (x + w) * factor))
+            if solid is None or float(solid[region].mean()) >= SOLID_DARK_SHARE:
+                mask[region] = True
     return mask
+
+
+def _solidly_dark(grey: np.ndarray) -> np.ndarray:
+    threshold = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
+    darkest = float(np.percentile(grey[::4, ::4], 1))
+    return np.asarray(grey < (darkest + threshold) / 2)
 
 
 def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:
@@ -379,8 +427,10 @@ def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:
 
     Binarised, a textured table becomes a field of black noise that ruins layout
     analysis and orientation detection. It is told from the document by being
-    dark on average and reaching the edge of the image; dark banners inside the
-    document do not reach the edge and are left to `invert_dark_regions`.
+    dark on average and either reaching the edge of the image or covering a
+    large share of it (a wall or floor beyond the table, or the corners a
+    deskew filled in, can keep it off the edge); dark banners inside the
+    document do neither and are left to `invert_dark_regions`.
     """
     factor = 8
     small = cv2.resize(grey, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
@@ -391,18 +441,19 @@ def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:
     dark = (surround < LIGHT_SHARE * float(np.percentile(small, 95))).astype(np.uint8)
     count, labels, stats, _ = cv2.connectedComponentsWithStats(dark, connectivity=4)
     height, width = dark.shape
-    edge = [
+    surroundings = [
         i
         for i in range(1, count)
         if stats[i, 0] == 0
         or stats[i, 1] == 0
         or stats[i, 0] + stats[i, 2] >= width
         or stats[i, 1] + stats[i, 3] >= height
+        or stats[i, 4] >= SURROUNDINGS_SHARE * height * width
     ]
-    if not edge:
+    if not surroundings:
         return binary.copy()
     # Grown by a cell so the document's own edge shadow goes too.
-    mask = cv2.dilate(np.isin(labels, edge).astype(np.uint8), np.ones((3, 3), np.uint8))
+    mask = cv2.dilate(np.isin(labels, surroundings).astype(np.uint8), np.ones((3, 3), np.uint8))
     full = cv2.resize(mask, (binary.shape[1], binary.shape[0]), interpolation=cv2.INTER_NEAREST)
     out = binary.copy()
     out[full > 0] = 255

@@ -1,0 +1,190 @@
+"""The document alone in a phone photo: its outline found, cut out and flattened.
+
+A photographed sheet or card lies on a table, turned a little and seen in
+perspective. Read as it is, the table's texture feeds tesseract's layout
+analysis with noise, and a card's dark title banner, which touches the table,
+is taken for part of the surroundings and whitened away with it (the banner
+says which document it is). Cut out along its outline, the document fills the
+image and only its own content is left to read.
+
+The outline is the largest convex quadrilateral of edges that lies inside the
+photo and is lighter inside than around it. A page that fills the frame (a
+scan, a screenshot, a photo taken close) has none, and is read as it is.
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+_WORK_SIDE = 720  # edges are looked for on a copy this long: enough for a card's outline
+# A document covers at least this share of a photo of it; smaller quadrilaterals
+# are a photo on the card, a stamp, a table cell.
+MIN_AREA_SHARE = 0.10
+# Above this share the "outline" is the frame of the photo itself.
+MAX_AREA_SHARE = 0.92
+# Inside minus outside median grey (0..255): paper is lighter than the table it lies on.
+MIN_BRIGHTNESS_STEP = 25.0
+_BORDER_PX = 3  # a quadrilateral touching the frame (within this, on the copy) is cut by it
+_INSET = 0.012  # trimmed off each side after flattening: the edge, its shadow, a fitting error
+
+
+def find_outline(grey: np.ndarray) -> np.ndarray | None:
+    """Corners of the document in `grey` (4x2 float, clockwise from top-left, in
+    pixels of `grey`), or None when no document outline stands out from its
+    surroundings."""
+    height, width = grey.shape[:2]
+    factor = _WORK_SIDE / max(height, width)
+    if factor >= 1.0:
+        factor = 1.0
+    small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
+    edges = _edges(small)
+    documents = [c for c in _candidate_quadrilaterals(edges) if _lighter_inside(small, c)]
+    if not documents:
+        return None
+    best = max(documents, key=lambda c: float(cv2.contourArea(c)))
+    if any(_another_document(other, best) for other in documents):
+        # Two cards side by side (recto and verso in one photo): cutting out
+        # one would lose the other, so the photo is read whole.
+        return None
+    return _clockwise(_fitted_sides(_clockwise(best), edges) / factor)
+
+
+def _edges(small: np.ndarray) -> np.ndarray:
+    # A strong median blur wipes the grain of a table, a carpet or the paper
+    # while keeping the long straight edge between document and table.
+    smooth = cv2.medianBlur(small, 7)
+    median = float(np.median(smooth))
+    return cv2.Canny(smooth, max(10.0, 0.33 * median), max(30.0, 0.66 * median))
+
+
+def _another_document(other: np.ndarray, best: np.ndarray) -> bool:
+    """Whether `other` is a document of its own beside `best`, not inside it nor around it."""
+    if float(cv2.contourArea(other)) < 0.3 * float(cv2.contourArea(best)):
+        return False
+    return not _contains(best, other.mean(axis=0)) and not _contains(other, best.mean(axis=0))
+
+
+def _contains(corners: np.ndarray, point: np.ndarray) -> bool:
+    where = (float(point[0]), float(point[1]))
+    return bool(cv2.pointPolygonTest(corners.astype(np.float32), where, False) >= 0)
+
+
+def _fitted_sides(corners: np.ndarray, edges: np.ndarray) -> np.ndarray:
+    """Corners re-placed where straight lines fitted to each side's edge pixels meet.
+
+    The polygon approximation puts corners within a few pixels; a line fitted
+    to the whole side is much closer, which matters once the cut is enlarged.
+    """
+    ys, xs = np.nonzero(edges)
+    points = np.stack([xs, ys], axis=1).astype(np.float32)
+    lines = []
+    for i in range(4):
+        start, end = corners[i], corners[(i + 1) % 4]
+        near = _points_near_segment(points, start, end, band=4.0)
+        if len(near) < 20:
+            return corners
+        vx, vy, x0, y0 = cv2.fitLine(near, cv2.DIST_HUBER, 0, 0.01, 0.01).ravel()
+        lines.append((np.array([x0, y0]), np.array([vx, vy])))
+    fitted = []
+    for i in range(4):
+        meeting = _intersection(lines[i - 1], lines[i])
+        if meeting is None or np.linalg.norm(meeting - corners[i]) > 10.0:
+            return corners
+        fitted.append(meeting)
+    return np.array(fitted, np.float32)
+
+
+def _points_near_segment(
+    points: np.ndarray, start: np.ndarray, end: np.ndarray, *, band: float
+) -> np.ndarray:
+    direction = end - start
+    length = float(np.linalg.norm(direction))
+    unit = direction / max(length, 1e-6)
+    relative = points - start
+    along = relative @ unit
+    across = np.abs(relative[:, 0] * unit[1] - relative[:, 1] * unit[0])
+    # The ends are left out: corners are rounded on cards and bent on sheets.
+    keep = (across <= band) & (along >= 0.1 * length) & (along <= 0.9 * length)
+    return points[keep]
+
+
+def _intersection(
+    first: tuple[np.ndarray, np.ndarray], second: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray | None:
+    (p, r), (q, s) = first, second
+    cross = float(r[0] * s[1] - r[1] * s[0])
+    if abs(cross) < 1e-6:
+        return None
+    t = float((q - p)[0] * s[1] - (q - p)[1] * s[0]) / cross
+    return np.asarray(p + t * r, np.float32)
+
+
+def _candidate_quadrilaterals(edges: np.ndarray) -> list[np.ndarray]:
+    """Convex four-sided outlines of edge contours, of a document's size, inside the frame."""
+    closed = cv2.dilate(edges, np.ones((3, 3), np.uint8))
+    contours, _ = cv2.findContours(closed, cv2.RETR_LIST, cv2.CHAIN_APPROX_SIMPLE)
+    height, width = edges.shape[:2]
+    frame = float(height * width)
+    found = []
+    for contour in contours:
+        hull = cv2.convexHull(contour)
+        area = float(cv2.contourArea(hull))
+        if not MIN_AREA_SHARE * frame <= area <= MAX_AREA_SHARE * frame:
+            continue
+        corners = cv2.approxPolyDP(hull, 0.02 * cv2.arcLength(hull, True), True).reshape(-1, 2)
+        if len(corners) != 4 or not cv2.isContourConvex(corners):
+            continue
+        xs, ys = corners[:, 0], corners[:, 1]
+        inside = (
+            xs.min() >= _BORDER_PX
+            and ys.min() >= _BORDER_PX
+            and xs.max() <= width - 1 - _BORDER_PX
+            and ys.max() <= height - 1 - _BORDER_PX
+        )
+        if inside:
+            found.append(corners.astype(np.float32))
+    return found
+
+
+def _lighter_inside(small: np.ndarray, corners: np.ndarray) -> bool:
+    inside = np.zeros(small.shape[:2], np.uint8)
+    cv2.fillConvexPoly(inside, corners.astype(np.int32), 1)
+    # Only a band around the outline counts as outside: further off is the
+    # wall or floor beyond the table, lighter than the table itself.
+    around = cv2.dilate(inside, np.ones((25, 25), np.uint8)) - inside
+    if not around.any():
+        return False
+    step = float(np.median(small[inside > 0])) - float(np.median(small[around > 0]))
+    return step >= MIN_BRIGHTNESS_STEP
+
+
+def _clockwise(corners: np.ndarray) -> np.ndarray:
+    """Corners ordered top-left, top-right, bottom-right, bottom-left."""
+    centre = corners.mean(axis=0)
+    angles = np.arctan2(corners[:, 1] - centre[1], corners[:, 0] - centre[0])
+    ordered = corners[np.argsort(angles)]  # clockwise on screen (y grows downwards)
+    start = int(np.argmin(ordered.sum(axis=1)))
+    return np.roll(ordered, -start, axis=0).astype(np.float32)
+
+
+def flatten_outline(grey: np.ndarray, corners: np.ndarray) -> np.ndarray:
+    """The document inside `corners` as an upright rectangle, at the photo's resolution."""
+    top_left, top_right, bottom_right, bottom_left = corners
+    width = max(np.linalg.norm(top_right - top_left), np.linalg.norm(bottom_right - bottom_left))
+    height = max(np.linalg.norm(bottom_left - top_left), np.linalg.norm(bottom_right - top_right))
+    inset_x, inset_y = _INSET * width, _INSET * height
+    target = np.array(
+        [
+            [-inset_x, -inset_y],
+            [width - 1 + inset_x, -inset_y],
+            [width - 1 + inset_x, height - 1 + inset_y],
+            [-inset_x, height - 1 + inset_y],
+        ],
+        np.float32,
+    )
+    matrix = cv2.getPerspectiveTransform(corners.astype(np.float32), target)
+    size = (round(float(width)), round(float(height)))
+    return cv2.warpPerspective(
+        grey, matrix, size, flags=cv2.INTER_CUBIC, borderMode=cv2.BORDER_REPLICATE
+    )

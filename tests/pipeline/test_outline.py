@@ -1,0 +1,130 @@
+"""Phone photos: the document's outline found and cut out; text a layout pass dropped."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from pipeline.coverage import MISSED_TEXT_SHARE, missed_text_share
+from pipeline.ocr import ocr_page, with_missed_lines
+from pipeline.outline import find_outline, flatten_outline
+from pipeline.preprocess import prepare_for_ocr
+
+CARD_W, CARD_H = 856, 540  # an ID-1 card at about 250 dpi
+
+
+def card(banner: str = "CARTE NATIONALE D'IDENTITE") -> np.ndarray:
+    """A light card with a dark title banner along its top edge and a few fields."""
+    face = np.full((CARD_H, CARD_W), 225, np.uint8)
+    face[:70] = 35
+    cv2.putText(face, banner, (40, 48), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 240, 2, cv2.LINE_AA)
+    for row, text in enumerate(["NOM MARTIN", "PRENOMS Louise Anne", "NE LE 12 03 1990"]):
+        origin = (60, 170 + 80 * row)
+        cv2.putText(face, text, origin, cv2.FONT_HERSHEY_SIMPLEX, 1.1, 30, 2, cv2.LINE_AA)
+    return face
+
+
+def photographed(face: np.ndarray, corners: np.ndarray, size: tuple[int, int]) -> np.ndarray:
+    """`face` seen in perspective at `corners` on a textured brown table."""
+    rng = np.random.default_rng(5)
+    height, width = size
+    table = cv2.GaussianBlur(rng.integers(60, 120, (height, width)).astype(np.uint8), (5, 5), 0)
+    source = np.float32(
+        [[0, 0], [face.shape[1], 0], [face.shape[1], face.shape[0]], [0, face.shape[0]]]
+    )
+    matrix = cv2.getPerspectiveTransform(source, corners.astype(np.float32))
+    warped = cv2.warpPerspective(face, matrix, (width, height))
+    inside = cv2.warpPerspective(np.full(face.shape, 255, np.uint8), matrix, (width, height)) > 0
+    photo = np.where(inside, warped, table)
+    return np.clip(photo + rng.normal(0, 4, photo.shape), 0, 255).astype(np.uint8)
+
+
+TILTED = np.array([[310, 240], [1190, 300], [1160, 860], [270, 800]], np.float32)
+
+
+def test_card_outline_is_found_in_perspective_on_a_textured_table() -> None:
+    photo = photographed(card(), TILTED, (1100, 1500))
+    corners = find_outline(photo)
+    assert corners is not None
+    # Clockwise from top-left, each within a few pixels of the truth.
+    assert np.abs(corners - TILTED).max() <= 8
+    flat = flatten_outline(photo, corners)
+    assert flat.shape[1] / flat.shape[0] == pytest.approx(CARD_W / CARD_H, rel=0.08)
+
+
+def test_cut_card_keeps_its_title_banner_readable() -> None:
+    # The banner touches the table: whitening the surroundings used to take it
+    # away with the table, and the title says which document this is.
+    photo = photographed(card(), TILTED, (1100, 1500))
+    prepared = prepare_for_ocr(photo, dpi=200.0)
+    text = ocr_page(prepared.image, "eng", try_inverted=False).text.upper()
+    assert "NATIONALE" in text
+    assert "MARTIN" in text
+
+
+def test_page_filling_the_frame_has_no_outline() -> None:
+    scan = np.full((1400, 1000), 240, np.uint8)
+    for row in range(10):
+        cv2.putText(
+            scan, "Facture du 3 mars", (80, 120 + 110 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 20, 2
+        )
+    assert find_outline(scan) is None
+
+
+def test_document_darker_than_its_surroundings_is_not_cut_out() -> None:
+    # A grey card photocopied on a white A4 page: the page is the document.
+    page = np.full((1400, 1000), 250, np.uint8)
+    page[300:700, 200:800] = 190
+    assert find_outline(page) is None
+
+
+def test_two_cards_in_one_photo_are_read_whole() -> None:
+    photo = photographed(
+        card(), np.array([[100, 80], [900, 80], [900, 585], [100, 585]], np.float32), (1500, 1000)
+    )
+    second = photographed(
+        card("AUTRE FACE"),
+        np.array([[100, 800], [900, 800], [900, 1305], [100, 1305]], np.float32),
+        (1500, 1000),
+    )
+    photo[700:] = second[700:]
+    assert find_outline(photo) is None
+
+
+def text_block_page() -> np.ndarray:
+    page = np.full((1200, 1600), 245, np.uint8)
+    lines = ["Assure Louise MARTIN", "12 rue des Lilas", "75011 Paris"]
+    for row, text in enumerate(lines):
+        cv2.putText(
+            page, text, (100, 150 + 70 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 20, 3, cv2.LINE_AA
+        )
+    for row, text in enumerate(["Date edition 1 novembre 2026", "Contrat 4471"]):
+        cv2.putText(
+            page, text, (100, 800 + 70 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 20, 3, cv2.LINE_AA
+        )
+    return page
+
+
+def test_words_left_out_of_a_read_are_measured_and_read_back() -> None:
+    page = text_block_page()
+    top_only = page.copy()
+    top_only[600:] = 245
+    # A read that dropped the lower block, as psm 3 sometimes does.
+    partial = ocr_page(top_only, "eng")
+    assert "MARTIN" in partial.text and "novembre" not in partial.text
+    assert missed_text_share(page, partial.words) > MISSED_TEXT_SHARE
+    whole = ocr_page(page, "eng")
+    assert missed_text_share(page, whole.words) < MISSED_TEXT_SHARE
+
+    completed = with_missed_lines(page, partial, "eng")
+    assert completed.text.startswith(partial.text)  # the first read keeps its lines
+    assert "novembre 2026" in completed.text
+    assert completed.text.count("MARTIN") == 1  # what was read is not added twice
+    assert len(completed.words) > len(partial.words)
+
+
+def test_nothing_missed_leaves_the_read_as_it_is() -> None:
+    page = text_block_page()
+    whole = ocr_page(page, "eng")
+    assert with_missed_lines(page, whole, "eng") == whole
