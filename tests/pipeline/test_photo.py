@@ -44,6 +44,25 @@ def test_busy_background_scores_low() -> None:
     assert background_uniformity(portrait(stripes)) < PHOTO_MIN_BACKGROUND_UNIFORMITY
 
 
+def test_plain_wall_lit_from_one_side_is_plain() -> None:
+    height, width = 450, 350
+    across = np.linspace(180, 245, width)[np.newaxis, :, np.newaxis]
+    down = np.linspace(0, -15, height)[:, np.newaxis, np.newaxis]
+    wall = np.broadcast_to(across + down, (height, width, 3)).astype(np.uint8).copy()
+    assert background_uniformity(portrait(wall)) >= 0.95
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_wallpaper_of_thin_lines_is_not_plain(seed: int) -> None:
+    from fixtures.generator.templates.misc import draw_face
+
+    rng = np.random.default_rng(seed)
+    assert background_uniformity(np.asarray(draw_face(rng, plain=False))) < (
+        PHOTO_MIN_BACKGROUND_UNIFORMITY
+    )
+    assert background_uniformity(np.asarray(draw_face(rng))) >= 0.95
+
+
 def test_grayscale_and_tiny_images() -> None:
     assert background_uniformity(np.full((100, 80), 200, np.uint8)) == 1.0
     with pytest.raises(ValueError):
