@@ -5,12 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
+from rapidfuzz.distance import Levenshtein
+
 from pipeline.extract.common import date_field, text_field
 from pipeline.extract.dates import find_dates
 from pipeline.extract.people import clean_name
 from pipeline.extract.text import (
     DocText,
     Hit,
+    fold,
     label_pattern,
     labelled_values,
     looks_like_label,
@@ -73,11 +76,33 @@ USAGE_MARKER = re.compile(
 )
 
 
+# The words of name labels, English halves of bilingual cards included: a "name"
+# made of them only is a label the layout put where a value was expected.
+_NAME_LABEL_WORDS = ("nom", "surname", "given", "names", "name", "prenom", "prenoms", "usage",
+                     "alternate")  # fmt: skip
+
+
+def _label_words_only(name: str) -> bool:
+    """Whether every word of `name` is a name label's word, OCR slips allowed on
+    the long ones ("Geven names" for "Given names")."""
+    words = re.findall(r"[a-z]+", fold(name))
+    return bool(words) and all(
+        any(Levenshtein.distance(w, label) <= _label_slips(label) for label in _NAME_LABEL_WORDS)
+        for w in words
+    )
+
+
+def _label_slips(label: str) -> int:
+    # "rn" read as "m" costs two edits: "Sumame" for "Surname"
+    return 0 if len(label) < 5 else 1 if len(label) < 7 else 2
+
+
 def _name_value(text: str) -> str | None:
-    # A value line that is itself a label ("Prénom(s) :") is not a name.
+    # A value line that is itself a label ("Prénom(s) :", "Surname") is not a name.
     if text.rstrip().endswith(":"):
         return None
-    return clean_name(text)
+    name = clean_name(text)
+    return None if name is None or _label_words_only(name) else name
 
 
 def split_usage_name(text: str) -> tuple[str, str] | None:

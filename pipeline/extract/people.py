@@ -42,9 +42,14 @@ def cut_at_column_gap(line: Line, raw: str) -> str:
     return raw
 
 
+_LEADING_MARKS = re.compile(r"^[\W_]+")
+
+
 def clean_name(text: str) -> str | None:
     """The name part at the start of `text`: letters and separators, stop words cut off."""
-    match = NAME_WORDS.match(text.strip())
+    # A table rule or a logo read as a symbol before the value ("Nom © FOURNIER",
+    # "| MARTIN") is no part of it.
+    match = NAME_WORDS.match(_LEADING_MARKS.sub("", text))
     if not match:
         return None
     kept: list[str] = []

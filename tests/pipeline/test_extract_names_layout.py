@@ -202,3 +202,26 @@ def test_usage_name_line_alone_keeps_the_usage_name_and_the_mrz_gives_the_birth_
     found = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
     assert found[FieldName.LAST_NAME].value == "DAVID"
     assert found[FieldName.BIRTH_NAME].value == "SAINT JEAN"
+
+
+def test_the_english_half_of_a_name_label_is_no_name_even_misread() -> None:
+    # Page OCR put each half of "Nom / Surname" and "Prénoms / Given names" on its own
+    # line, and misread one ("Geven names"): label words only are no name.
+    page = "CARTE NATIONALE D'IDENTITÉ\nNom\nSurname\nMARTIN\nPrénoms\nGeven names\nAnne\n"
+    found = values(page, DocType.IDENTITY_CARD, source=TextSource.OCR, confidence=0.8)
+    assert found[FieldName.LAST_NAME] == "MARTIN"
+    assert found[FieldName.FIRST_NAMES] == "Anne"
+    # Names that merely look like label words stay names.
+    names = "CARTE NATIONALE D'IDENTITÉ\nNom\nSUZANNE\nPrénoms\nGwen\n"
+    kept = values(names, DocType.IDENTITY_CARD, source=TextSource.OCR, confidence=0.8)
+    assert (kept[FieldName.LAST_NAME], kept[FieldName.FIRST_NAMES]) == ("SUZANNE", "Gwen")
+
+
+def test_a_symbol_read_before_a_name_value_is_no_part_of_it() -> None:
+    # A table's rule or a logo read as "©" between the label and the student's name.
+    page = "Certificat de scolarité\nNom © FOURNIER\nPrénom Benoît\nAnnée universitaire 2026-2027\n"
+    found = values(page, DocType.SCHOOL_CERTIFICATE, source=TextSource.OCR, confidence=0.9)
+    assert (found[FieldName.LAST_NAME], found[FieldName.FIRST_NAMES]) == ("FOURNIER", "Benoît")
+    # Digits are not symbols: an address or a number after the label is still no name.
+    number = "Certificat de scolarité\nNom 75001 PARIS\nPrénom Benoît\n"
+    assert FieldName.LAST_NAME not in values(number, DocType.SCHOOL_CERTIFICATE)
