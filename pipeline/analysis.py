@@ -184,7 +184,8 @@ def photo_measurement(reading: PieceReading) -> PhotoMeasurement | None:
     page = reading.pages[0] if reading.pages else None
     if page is None or page.signals is None or page.signals.faces < 0:
         return None
+    plain = page.signals.plain_background
     return PhotoMeasurement(
         face_count=page.signals.faces,
-        background_uniformity=page.signals.background_uniformity,
+        background_uniformity=page.signals.background_uniformity if plain is None else plain,
     )

@@ -44,6 +44,20 @@ def border_pixels(image: npt.NDArray[np.uint8]) -> npt.NDArray[np.float64]:
 
 
 def background_uniformity(image: npt.NDArray[np.uint8]) -> float:
+    """Share (0..1) of the border ring close to its median colour: 1.0 for one plain colour.
+
+    A document-classifier feature (how much of a page's edge is bare); the
+    identity-photo rule uses `plain_background_share`, which tolerates light.
+    """
+    if image.size == 0 or min(image.shape[:2]) < 8:
+        raise ValueError("image too small to measure a background")
+    ring = border_pixels(image)
+    median = np.median(ring, axis=0)
+    distance = np.linalg.norm(ring - median, axis=1)
+    return float(np.mean(distance <= BACKGROUND_TOLERANCE))
+
+
+def plain_background_share(image: npt.NDArray[np.uint8]) -> float:
     """Share (0..1) of the border ring's tiles that are plain: 1.0 for a plain background.
 
     A pixel is background when it is close to a surface fitted to the ring

@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from pipeline.mrzband import is_mrz_fragment, is_upside_down_fragment
-from pipeline.photo import background_uniformity
+from pipeline.photo import background_uniformity, plain_background_share
 from pipeline.types import PageSignals, Word
 
 if TYPE_CHECKING:
@@ -108,6 +108,9 @@ def measure_signals(
         faces=faces,
         largest_face_ratio=largest,
         background_uniformity=background_uniformity(np.asarray(small, dtype=np.uint8))
+        if min(small.shape[:2]) >= 8
+        else 0.0,
+        plain_background=plain_background_share(np.asarray(small, dtype=np.uint8))
         if min(small.shape[:2]) >= 8
         else 0.0,
         datamatrix=find_datamatrix(image),

@@ -60,9 +60,12 @@ class PageSignals(BaseModel):
     aspect_ratio: float  # width / height of the page image
     colourfulness: float  # Hasler & Süsstrunk metric, 0 for grey pages
     ink_ratio: float  # share of dark pixels
-    faces: int  # frontal faces found by the Haar cascade (-1: cascade unavailable)
+    faces: int  # frontal faces found by the face cascades (-1: cascade unavailable)
     largest_face_ratio: float = 0.0  # area of the largest face / page area
     background_uniformity: float = 0.0  # 0..1, share of the border ring of one plain colour
+    # 0..1, share of the border ring's tiles on a smooth plain background (photo rule);
+    # None in readings made before it was measured
+    plain_background: float | None = None
     datamatrix: list[str] = Field(default_factory=list)  # raw 2D-Doc payloads
     mrz_lines: list[str] = Field(default_factory=list)  # MRZ-like lines of the page text
 

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import cv2
 import numpy as np
 import pytest
 
-from pipeline.photo import background_uniformity
+from pipeline.photo import background_uniformity, plain_background_share
 from pipeline.rules import PHOTO_MIN_BACKGROUND_UNIFORMITY
+
+Measure = Callable[[np.ndarray], float]
 
 
 def portrait(background: np.ndarray) -> np.ndarray:
@@ -21,15 +24,22 @@ def portrait(background: np.ndarray) -> np.ndarray:
     return image
 
 
-def test_plain_background_scores_high_even_with_sensor_noise() -> None:
+BOTH_MEASURES = pytest.mark.parametrize(
+    "measure", [background_uniformity, plain_background_share], ids=["pixels", "tiles"]
+)
+
+
+@BOTH_MEASURES
+def test_plain_background_scores_high_even_with_sensor_noise(measure: Measure) -> None:
     rng = np.random.default_rng(7)
     plain = np.full((450, 350, 3), 225, np.uint8)
     noisy = np.clip(plain.astype(int) + rng.normal(0, 6, plain.shape), 0, 255).astype(np.uint8)
-    assert background_uniformity(portrait(plain)) >= 0.95
-    assert background_uniformity(portrait(noisy)) >= PHOTO_MIN_BACKGROUND_UNIFORMITY
+    assert measure(portrait(plain)) >= 0.95
+    assert measure(portrait(noisy)) >= PHOTO_MIN_BACKGROUND_UNIFORMITY
 
 
-def test_busy_background_scores_low() -> None:
+@BOTH_MEASURES
+def test_busy_background_scores_low(measure: Measure) -> None:
     rng = np.random.default_rng(7)
     # a room behind the person: large patches of unrelated colours
     busy = np.full((450, 350, 3), 200, np.uint8)
@@ -40,8 +50,8 @@ def test_busy_background_scores_low() -> None:
     stripes = np.zeros((450, 350, 3), np.uint8)
     stripes[:, ::40] = 255
     stripes = cv2.dilate(stripes, np.ones((1, 15), np.uint8))
-    assert background_uniformity(portrait(busy)) < PHOTO_MIN_BACKGROUND_UNIFORMITY
-    assert background_uniformity(portrait(stripes)) < PHOTO_MIN_BACKGROUND_UNIFORMITY
+    assert measure(portrait(busy)) < PHOTO_MIN_BACKGROUND_UNIFORMITY
+    assert measure(portrait(stripes)) < PHOTO_MIN_BACKGROUND_UNIFORMITY
 
 
 def test_plain_wall_lit_from_one_side_is_plain() -> None:
@@ -49,7 +59,8 @@ def test_plain_wall_lit_from_one_side_is_plain() -> None:
     across = np.linspace(180, 245, width)[np.newaxis, :, np.newaxis]
     down = np.linspace(0, -15, height)[:, np.newaxis, np.newaxis]
     wall = np.broadcast_to(across + down, (height, width, 3)).astype(np.uint8).copy()
-    assert background_uniformity(portrait(wall)) >= 0.95
+    assert plain_background_share(portrait(wall)) >= 0.95
+    assert background_uniformity(portrait(wall)) < 0.5  # one median colour cannot fit it
 
 
 @pytest.mark.parametrize("seed", range(6))
@@ -57,16 +68,17 @@ def test_wallpaper_of_thin_lines_is_not_plain(seed: int) -> None:
     from fixtures.generator.templates.misc import draw_face
 
     rng = np.random.default_rng(seed)
-    assert background_uniformity(np.asarray(draw_face(rng, plain=False))) < (
+    assert plain_background_share(np.asarray(draw_face(rng, plain=False))) < (
         PHOTO_MIN_BACKGROUND_UNIFORMITY
     )
-    assert background_uniformity(np.asarray(draw_face(rng))) >= 0.95
+    assert plain_background_share(np.asarray(draw_face(rng))) >= 0.95
 
 
-def test_grayscale_and_tiny_images() -> None:
-    assert background_uniformity(np.full((100, 80), 200, np.uint8)) == 1.0
+@BOTH_MEASURES
+def test_grayscale_and_tiny_images(measure: Measure) -> None:
+    assert measure(np.full((100, 80), 200, np.uint8)) == 1.0
     with pytest.raises(ValueError):
-        background_uniformity(np.zeros((4, 4), np.uint8))
+        measure(np.zeros((4, 4), np.uint8))
 
 
 # Generated identity photos whose face the cascade misses on the plain grey
@@ -198,7 +210,9 @@ def test_busy_background_behind_a_found_face_is_still_refused() -> None:
     require_portrait_cascade()
     busy = np.asarray(draw_face(np.random.default_rng(117), plain=False))
     signals = measure_signals(busy, "")
-    assert signals.background_uniformity < PHOTO_MIN_BACKGROUND_UNIFORMITY
+    assert signals.faces == 1
+    assert signals.plain_background is not None
+    assert signals.plain_background < PHOTO_MIN_BACKGROUND_UNIFORMITY
 
 
 def test_distinct_boxes_keeps_one_box_per_face() -> None:
@@ -206,3 +220,34 @@ def test_distinct_boxes_keeps_one_box_per_face() -> None:
 
     same_face = [(100, 100, 80, 80), (104, 98, 90, 90), (300, 100, 80, 80)]
     assert _distinct_boxes(same_face) == [(104, 98, 90, 90), (300, 100, 80, 80)]
+
+
+def test_the_photo_rule_measures_the_tiled_background_when_it_was_measured() -> None:
+    from pipeline.analysis import photo_measurement
+    from pipeline.types import PageReading, PageSignals, PieceReading, Quality, TextSource
+
+    def reading(plain: float | None) -> PieceReading:
+        signals = PageSignals(
+            aspect_ratio=0.78,
+            colourfulness=20.0,
+            ink_ratio=0.1,
+            faces=1,
+            background_uniformity=0.4,
+            plain_background=plain,
+        )
+        page = PageReading(
+            n=1,
+            text_source=TextSource.OCR,
+            text="",
+            confidence=0.0,
+            quality=Quality(blur=500.0, dpi=300.0, contrast=0.6, blank=False),
+            width_px=413,
+            height_px=531,
+            signals=signals,
+        )
+        return PieceReading(sha256="0" * 64, pages=[page])
+
+    measured = photo_measurement(reading(0.97))
+    assert measured is not None and measured.background_uniformity == 0.97
+    older = photo_measurement(reading(None))  # a reading cached before the tiled measure
+    assert older is not None and older.background_uniformity == 0.4
