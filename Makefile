@@ -9,10 +9,11 @@ PYTHON ?= python3.11
 VENV := .venv
 PY := $(VENV)/bin/python
 # System packages: OCR engine and languages, fonts for the document generator
-# (OCR-B for machine-readable zones).
+# (OCR-B for machine-readable zones), OpenCV's LBP face cascade (opencv-data;
+# the pip wheel ships only the Haar ones).
 APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-osd \
 	fonts-dejavu-core fonts-liberation fonts-liberation2 fonts-ocr-b \
-	postgresql
+	opencv-data postgresql
 INSTALLED := $(VENV)/.installed
 
 export OMP_THREAD_LIMIT ?= 1
