@@ -8,8 +8,10 @@ says which document it is). Cut out along its outline, the document fills the
 image and only its own content is left to read.
 
 The outline is the largest convex quadrilateral of edges that lies inside the
-photo and is lighter inside than around it. A page that fills the frame (a
-scan, a screenshot, a photo taken close) has none, and is read as it is.
+photo and is lighter inside than around it; a second one beside it, as large
+or nearly, is the card's other side, and both are cut out and read one under
+the other. A page that fills the frame (a scan, a screenshot, a photo taken
+close) has none, and is read as it is.
 """
 
 from __future__ import annotations
@@ -21,6 +23,9 @@ _WORK_SIDE = 720  # edges are looked for on a copy this long: enough for a card'
 # A document covers at least this share of a photo of it; smaller quadrilaterals
 # are a photo on the card, a stamp, a table cell.
 MIN_AREA_SHARE = 0.10
+# A second document is at least this share of the first: smaller outlines are
+# a photo or a box printed on it.
+MIN_SECOND_SHARE = 0.3
 # Above this share the "outline" is the frame of the photo itself.
 MAX_AREA_SHARE = 0.92
 # Inside minus outside median grey (0..255): paper is lighter than the table it lies on.
@@ -29,25 +34,42 @@ _BORDER_PX = 3  # a quadrilateral touching the frame (within this, on the copy) 
 _INSET = 0.012  # trimmed off each side after flattening: the edge, its shadow, a fitting error
 
 
-def find_outline(grey: np.ndarray) -> np.ndarray | None:
-    """Corners of the document in `grey` (4x2 float, clockwise from top-left, in
-    pixels of `grey`), or None when no document outline stands out from its
-    surroundings."""
+def find_outlines(grey: np.ndarray) -> list[np.ndarray]:
+    """Corners of each document in `grey` (4x2 float, clockwise from top-left, in
+    pixels of `grey`), top one first; [] when no document outline stands out
+    from its surroundings. Several: a card's two sides photographed together."""
     height, width = grey.shape[:2]
-    factor = _WORK_SIDE / max(height, width)
-    if factor >= 1.0:
-        factor = 1.0
+    factor = min(1.0, _WORK_SIDE / max(height, width))
     small = cv2.resize(grey, None, fx=factor, fy=factor, interpolation=cv2.INTER_AREA)
     edges = _edges(small)
-    documents = [c for c in _candidate_quadrilaterals(edges) if _lighter_inside(small, c)]
-    if not documents:
-        return None
-    best = max(documents, key=lambda c: float(cv2.contourArea(c)))
-    if any(_another_document(other, best) for other in documents):
-        # Two cards side by side (recto and verso in one photo): cutting out
-        # one would lose the other, so the photo is read whole.
-        return None
-    return _clockwise(_fitted_sides(_clockwise(best), edges) / factor)
+    found = [c for c in _candidate_quadrilaterals(edges) if _lighter_inside(small, c)]
+    found.sort(key=lambda c: float(cv2.contourArea(c)), reverse=True)
+    documents: list[np.ndarray] = []
+    for corners in found:
+        if documents and cv2.contourArea(corners) < MIN_SECOND_SHARE * cv2.contourArea(
+            documents[0]
+        ):
+            break
+        # The same outline is found several times, a little larger or smaller.
+        if all(_apart(corners, other) for other in documents):
+            documents.append(corners)
+    documents.sort(key=lambda c: float(c[:, 1].min()))
+    return [_clockwise(_fitted_sides(_clockwise(c), edges) / factor) for c in documents]
+
+
+def cut_out(grey: np.ndarray, outlines: list[np.ndarray]) -> np.ndarray:
+    """The documents inside `outlines`, flattened, one under the other."""
+    pieces = [flatten_outline(grey, corners) for corners in outlines]
+    if len(pieces) == 1:
+        return pieces[0]
+    width = max(piece.shape[1] for piece in pieces)
+    paper = int(np.median([np.percentile(piece, 90) for piece in pieces]))
+    gap = np.full((max(8, pieces[0].shape[0] // 20), width), paper, np.uint8)
+    rows: list[np.ndarray] = []
+    for piece in pieces:
+        padding = ((0, 0), (0, width - piece.shape[1]))
+        rows += [np.pad(piece, padding, constant_values=paper), gap]
+    return np.vstack(rows[:-1])
 
 
 def _edges(small: np.ndarray) -> np.ndarray:
@@ -58,11 +80,9 @@ def _edges(small: np.ndarray) -> np.ndarray:
     return cv2.Canny(smooth, max(10.0, 0.33 * median), max(30.0, 0.66 * median))
 
 
-def _another_document(other: np.ndarray, best: np.ndarray) -> bool:
-    """Whether `other` is a document of its own beside `best`, not inside it nor around it."""
-    if float(cv2.contourArea(other)) < 0.3 * float(cv2.contourArea(best)):
-        return False
-    return not _contains(best, other.mean(axis=0)) and not _contains(other, best.mean(axis=0))
+def _apart(first: np.ndarray, second: np.ndarray) -> bool:
+    """Whether two outlines hold two documents, neither inside nor around the other."""
+    return not _contains(first, second.mean(axis=0)) and not _contains(second, first.mean(axis=0))
 
 
 def _contains(corners: np.ndarray, point: np.ndarray) -> bool:

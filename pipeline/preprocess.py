@@ -11,7 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from pipeline.outline import find_outline, flatten_outline
+from pipeline.outline import cut_out, find_outlines
 
 # Tesseract's LSTM works best with a text x-height of roughly 20-30 px, which
 # body text reaches at about 300 dpi. Phone photos (~150-200 dpi effective) are
@@ -79,9 +79,9 @@ def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
     sweet spot, deskew, denoise, invert dark banners, flatten the light and whiten
     the surroundings; tesseract does the thresholding."""
     grey = to_grey(image)
-    outline = find_outline(grey)
-    if outline is not None:
-        grey = flatten_outline(grey, outline)
+    outlines = find_outlines(grey)
+    if outlines:
+        grey = cut_out(grey, outlines)
     text_px = estimate_text_height(grey)
     scale = scale_for_text(text_px, grey.shape, dpi)
     rescaled = rescale_image(grey, scale)
@@ -105,7 +105,7 @@ def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
     unbannered = denoised.copy()
     unbannered[banners] = 255 - unbannered[banners]
     flat = flatten_background(unbannered)
-    if outline is None:
+    if not outlines:
         # The surroundings of a photographed sheet (a dark table) are whitened
         # before any threshold: left in, they pull a global threshold down to
         # halfway between table and paper, which thickens every letter into a

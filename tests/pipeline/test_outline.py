@@ -8,7 +8,7 @@ import pytest
 
 from pipeline.coverage import MISSED_TEXT_SHARE, missed_text_share
 from pipeline.ocr import ocr_page, with_missed_lines
-from pipeline.outline import find_outline, flatten_outline
+from pipeline.outline import cut_out, find_outlines, flatten_outline
 from pipeline.preprocess import prepare_for_ocr
 
 CARD_W, CARD_H = 856, 540  # an ID-1 card at about 250 dpi
@@ -45,8 +45,9 @@ TILTED = np.array([[310, 240], [1190, 300], [1160, 860], [270, 800]], np.float32
 
 def test_card_outline_is_found_in_perspective_on_a_textured_table() -> None:
     photo = photographed(card(), TILTED, (1100, 1500))
-    corners = find_outline(photo)
-    assert corners is not None
+    outlines = find_outlines(photo)
+    assert len(outlines) == 1
+    corners = outlines[0]
     # Clockwise from top-left, each within a few pixels of the truth.
     assert np.abs(corners - TILTED).max() <= 8
     flat = flatten_outline(photo, corners)
@@ -69,27 +70,28 @@ def test_page_filling_the_frame_has_no_outline() -> None:
         cv2.putText(
             scan, "Facture du 3 mars", (80, 120 + 110 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.2, 20, 2
         )
-    assert find_outline(scan) is None
+    assert find_outlines(scan) == []
 
 
 def test_document_darker_than_its_surroundings_is_not_cut_out() -> None:
     # A grey card photocopied on a white A4 page: the page is the document.
     page = np.full((1400, 1000), 250, np.uint8)
     page[300:700, 200:800] = 190
-    assert find_outline(page) is None
+    assert find_outlines(page) == []
 
 
-def test_two_cards_in_one_photo_are_read_whole() -> None:
-    photo = photographed(
-        card(), np.array([[100, 80], [900, 80], [900, 585], [100, 585]], np.float32), (1500, 1000)
-    )
-    second = photographed(
-        card("AUTRE FACE"),
-        np.array([[100, 800], [900, 800], [900, 1305], [100, 1305]], np.float32),
-        (1500, 1000),
-    )
-    photo[700:] = second[700:]
-    assert find_outline(photo) is None
+def test_both_sides_photographed_together_are_cut_out_one_under_the_other() -> None:
+    top = np.array([[100, 80], [900, 110], [890, 610], [95, 590]], np.float32)
+    bottom = np.array([[120, 800], [920, 790], [925, 1295], [125, 1300]], np.float32)
+    photo = photographed(card(), top, (1500, 1000))
+    photo[700:] = photographed(card("AUTRE FACE"), bottom, (1500, 1000))[700:]
+    outlines = find_outlines(photo)
+    assert len(outlines) == 2
+    assert np.abs(outlines[0] - top).max() <= 8 and np.abs(outlines[1] - bottom).max() <= 8
+    both = cut_out(photo, outlines)
+    assert both.shape[0] > 2 * flatten_outline(photo, outlines[0]).shape[0]
+    text = ocr_page(prepare_for_ocr(photo, dpi=200.0).image, "eng", try_inverted=False).text
+    assert text.upper().index("NATIONALE") < text.upper().index("AUTRE FACE")
 
 
 def text_block_page() -> np.ndarray:
