@@ -18,15 +18,30 @@ from pipeline.types import Word
 # re-read for its missed lines. Pages read whole leave 0-25 % outside (logos,
 # stamps, rules, tiny print); pages with a dropped block 35-75 %.
 MISSED_TEXT_SHARE = 0.3
+# ... and at least this many blobs: an identity photo's eyes, hair and clothes
+# make a few dozen letter-like blobs, and nothing there is text to re-read.
+MIN_MISSED_LETTERS = 50
 _MARGIN_PX = 3  # a letter's centre this close to a word's box belongs to it
+
+
+def dropped_text(image: np.ndarray, words: list[Word]) -> bool:
+    """Whether a read of `image` giving `words` left out text worth a second look."""
+    outside, total = missed_letters(image, words)
+    return outside >= MIN_MISSED_LETTERS and outside > MISSED_TEXT_SHARE * total
 
 
 def missed_text_share(image: np.ndarray, words: list[Word]) -> float:
     """Share of the letter-like ink blobs of `image` (grey, what tesseract read) whose
     centre lies outside every word box of `words`; 0.0 on a page without such ink."""
+    outside, total = missed_letters(image, words)
+    return outside / total if total else 0.0
+
+
+def missed_letters(image: np.ndarray, words: list[Word]) -> tuple[int, int]:
+    """How many letter-like ink blobs of `image` lie outside every word box, and in all."""
     centres = _letter_centres(image)
     if len(centres) == 0:
-        return 0.0
+        return 0, 0
     height, width = image.shape[:2]
     covered = np.zeros(len(centres), bool)
     xs, ys = centres[:, 0], centres[:, 1]
@@ -38,7 +53,7 @@ def missed_text_share(image: np.ndarray, words: list[Word]) -> float:
             & (ys >= box.y0 * height - _MARGIN_PX)
             & (ys <= box.y1 * height + _MARGIN_PX)
         )
-    return float(1.0 - covered.mean())
+    return int((~covered).sum()), len(centres)
 
 
 def _letter_centres(image: np.ndarray) -> np.ndarray:

@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Bump when anything that changes the text read from the same page changes
 # (preprocessing, psm, thresholds): it is part of the page cache key.
-READING_VERSION = "15"  # 15: both sides of a card photographed together are cut out, one under the other
+READING_VERSION = "16"  # 16: no psm 11 re-read for a few dozen blobs (identity photos)
 
 DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
 OCR_TIMEOUT_S = 120

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.coverage import MISSED_TEXT_SHARE, missed_text_share
+from pipeline.coverage import dropped_text
 from pipeline.legibility import measure_quality
 from pipeline.ocr import OcrResult, detect_orientation, ocr_page, with_missed_lines
 from pipeline.pages import (
@@ -177,7 +177,7 @@ def read_upright(
         grey = rotate_quadrant(grey, turn)
     prepared = prepare_for_ocr(grey, dpi)
     result = ocr_page(prepared.image, languages, try_inverted=False)
-    if missed_text_share(prepared.image, result.words) > MISSED_TEXT_SHARE:
+    if dropped_text(prepared.image, result.words):
         result = with_missed_lines(prepared.image, result, languages)
     first = (result, turn + prepared.skew_deg, _grey_of(prepared))
     if not needs_orientation_check(result):

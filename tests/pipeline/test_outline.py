@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.coverage import MISSED_TEXT_SHARE, missed_text_share
+from pipeline.coverage import MISSED_TEXT_SHARE, dropped_text, missed_text_share
 from pipeline.ocr import ocr_page, with_missed_lines
 from pipeline.outline import cut_out, find_outlines, flatten_outline
 from pipeline.preprocess import prepare_for_ocr
@@ -101,7 +101,12 @@ def text_block_page() -> np.ndarray:
         cv2.putText(
             page, text, (100, 150 + 70 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 20, 3, cv2.LINE_AA
         )
-    for row, text in enumerate(["Date edition 1 novembre 2026", "Contrat 4471"]):
+    lower = [
+        "Date edition 1 novembre 2026",
+        "Contrat 4471 habitation",
+        "Periode du 1 novembre 2026",
+    ]
+    for row, text in enumerate([*lower, "au 31 octobre 2027 inclus"]):
         cv2.putText(
             page, text, (100, 800 + 70 * row), cv2.FONT_HERSHEY_SIMPLEX, 1.3, 20, 3, cv2.LINE_AA
         )
@@ -116,8 +121,10 @@ def test_words_left_out_of_a_read_are_measured_and_read_back() -> None:
     partial = ocr_page(top_only, "eng")
     assert "MARTIN" in partial.text and "novembre" not in partial.text
     assert missed_text_share(page, partial.words) > MISSED_TEXT_SHARE
+    assert dropped_text(page, partial.words)
     whole = ocr_page(page, "eng")
     assert missed_text_share(page, whole.words) < MISSED_TEXT_SHARE
+    assert not dropped_text(page, whole.words)
 
     completed = with_missed_lines(page, partial, "eng")
     assert completed.text.startswith(partial.text)  # the first read keeps its lines
@@ -130,3 +137,14 @@ def test_nothing_missed_leaves_the_read_as_it_is() -> None:
     page = text_block_page()
     whole = ocr_page(page, "eng")
     assert with_missed_lines(page, whole, "eng") == whole
+
+
+def test_a_face_is_no_dropped_text() -> None:
+    # A few dozen letter-like blobs (eyes, hair) and no word read: nothing to re-read.
+    photo = np.full((800, 600), 200, np.uint8)
+    cv2.ellipse(photo, (300, 380), (150, 200), 0, 0, 360, 150, -1)
+    for x in (240, 360):
+        cv2.circle(photo, (x, 330), 14, 40, -1)
+    cv2.ellipse(photo, (300, 470), (50, 14), 0, 0, 360, 80, -1)
+    assert missed_text_share(photo, []) > MISSED_TEXT_SHARE
+    assert not dropped_text(photo, [])
