@@ -59,6 +59,7 @@ DARK_REGION_FILL = 0.6  # share of its bounding box a white-on-black area fills 
 # short side: twice a card's title banner (about 15 % of the card's height).
 PAGE_LIGHT_WINDOW = 0.4
 SOLID_DARK_SHARE = 0.5  # share of a white-on-black area that is solidly dark (see dark_region_mask)
+BANNER_DARKNESS = 0.55  # a banner's ground is at most this share of the paper's brightness
 _SKEW_WIDTH_PX = 900  # skew is estimated on a copy this wide
 
 
@@ -419,7 +420,11 @@ def dark_region_mask(
 def _solidly_dark(grey: np.ndarray) -> np.ndarray:
     threshold = cv2.threshold(grey, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[0]
     darkest = float(np.percentile(grey[::4, ::4], 1))
-    return np.asarray(grey < (darkest + threshold) / 2)
+    paper = float(np.percentile(grey[::4, ::4], 95))
+    # Dark in absolute terms too: on a page of little ink, Otsu's threshold falls
+    # between paper and a light tint (a grey card photocopied on white paper),
+    # which is no banner; inverted, its black letters turned white.
+    return np.asarray(grey < min((darkest + threshold) / 2, BANNER_DARKNESS * paper))
 
 
 def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:

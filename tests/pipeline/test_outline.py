@@ -9,7 +9,7 @@ import pytest
 from pipeline.coverage import MISSED_TEXT_SHARE, dropped_text, missed_text_share
 from pipeline.ocr import ocr_page, with_missed_lines
 from pipeline.outline import cut_out, find_outlines, flatten_outline
-from pipeline.preprocess import prepare_for_ocr
+from pipeline.preprocess import binarise, dark_region_mask, prepare_for_ocr
 
 CARD_W, CARD_H = 856, 540  # an ID-1 card at about 250 dpi
 
@@ -148,3 +148,21 @@ def test_a_face_is_no_dropped_text() -> None:
     cv2.ellipse(photo, (300, 470), (50, 14), 0, 0, 360, 80, -1)
     assert missed_text_share(photo, []) > MISSED_TEXT_SHARE
     assert not dropped_text(photo, [])
+
+
+def test_light_grey_card_on_white_paper_is_no_banner_but_a_dark_one_is() -> None:
+    # A card photocopied alone on A4: Otsu's threshold falls between the white
+    # page and the card's light tint, so the tint looks like a solid dark area.
+    page = np.full((1754, 1240), 250, np.uint8)
+    page[100:640, 100:956] = 236
+    cv2.putText(page, "27 05 2021", (150, 200), cv2.FONT_HERSHEY_SIMPLEX, 0.6, 25, 1)
+    noise = np.random.default_rng(2).normal(0, 5, page.shape)
+    scanned = np.clip(page + noise, 0, 255).astype(np.uint8)
+    assert dark_region_mask(binarise(scanned), 150.0).any()  # by its threshold alone
+    assert not dark_region_mask(binarise(scanned), 150.0, grey=scanned).any()
+    page[100:170, 100:956] = 35  # a title banner along the card's top
+    cv2.putText(page, "TITRE DE SEJOUR", (150, 150), cv2.FONT_HERSHEY_SIMPLEX, 1.0, 240, 2)
+    scanned = np.clip(page + noise, 0, 255).astype(np.uint8)
+    mask = dark_region_mask(binarise(scanned), 150.0, grey=scanned)
+    assert mask[110:160, 120:900].mean() > 0.9
+    assert not mask[200:640].any()
