@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from pipeline.preprocess import KEEP_TEXT_PX, TARGET_TEXT_PX, estimate_text_height
+from pipeline.preprocess import KEEP_TEXT_PX, TARGET_TEXT_PX, median_text_height
 from pipeline.types import Box, Word
 
 if TYPE_CHECKING:
@@ -152,7 +152,7 @@ def bands_from_lines(grey: np.ndarray) -> list[Band]:
     )
     # The page was scaled for its letters to be in tesseract's range: a measure
     # outside it is the grain of an enlarged photo, not letters.
-    measured = estimate_text_height(grey)
+    measured = median_text_height(grey)
     in_range = measured is not None and KEEP_TEXT_PX[0] <= measured <= KEEP_TEXT_PX[1]
     letter = measured if measured is not None and in_range else TARGET_TEXT_PX
     lines = _text_lines(ink, letter)

@@ -34,16 +34,19 @@ MAX_SCALED_PIXELS = 48_000_000  # an upscaled photo stays within tesseract's com
 # is enlarged for them when they are a substantial share of the letters
 # (SMALL_TEXT_MIN_SHARE or more), a size class of their own (at most
 # SMALL_TEXT_RATIO of the larger letters: a font's x-height is ~0.7 of its
-# capitals and ascenders, so plain body text never qualifies), and still under
-# SMALL_TEXT_MIN_PX at the median's scale. They are then brought to
-# SMALL_TEXT_TARGET_PX. Ordinary A4 scans at 200 and 300 dpi keep their scale.
+# capitals and ascenders, so plain body text never qualifies), and under
+# SMALL_TEXT_MIN_PX on a page the median keeps at its size. They are then brought
+# to SMALL_TEXT_TARGET_PX. Ordinary A4 scans at 200 and 300 dpi keep their scale.
 SMALL_TEXT_MIN_SHARE = 0.15  # of the letters
 SMALL_TEXT_RATIO = 0.62
 SMALL_TEXT_MIN_PX = 16.0
 SMALL_TEXT_TARGET_PX = 22.0
 # Enlarging costs OCR time as the square of the scale: small print alone never
-# makes a page grow more than this (4x the pixels).
-MAX_SMALL_TEXT_UPSCALE = 2.0
+# makes a page grow more than this (3x the pixels). Under 1.8 too, where
+# `prepare_for_ocr` starts treating a page as an enlarged photo (5x5 median,
+# only tall banners): card photos pushed to 2x by their small print lost their
+# MRZ (2 of 43 generated ID photos and scans).
+MAX_SMALL_TEXT_UPSCALE = 1.75
 SPECK_RATIO = 0.3  # blobs under this share of the median are dots and commas, not letters
 # Paper is at least this share of the page's brightest tone; a table or carpet
 # under a photographed document is darker. Not higher: a tinted card photographed
@@ -156,6 +159,12 @@ def estimate_text_height(grey: np.ndarray) -> float | None:
     return min(median, max(for_small_print, TARGET_TEXT_PX / MAX_SMALL_TEXT_UPSCALE))
 
 
+def median_text_height(grey: np.ndarray) -> float | None:
+    """Median height in pixels of the page's letter-like ink blobs, None when too few."""
+    heights = letter_heights(grey)
+    return float(np.median(heights)) if heights.size >= MIN_LETTER_BLOBS else None
+
+
 def letter_heights(grey: np.ndarray) -> np.ndarray:
     """Heights in pixels of the page's letter-like ink blobs (any order).
 
@@ -190,8 +199,8 @@ def small_text_height(heights: np.ndarray) -> float | None:
     them (Otsu on the log of the heights, each letter counting once). The
     smaller class is small print that needs enlarging when it holds a
     substantial share of the letters, is a size class of its own (not merely
-    the x-height of the larger one) and would measure under SMALL_TEXT_MIN_PX
-    once the page is scaled for its median.
+    the x-height of the larger one) and measures under SMALL_TEXT_MIN_PX on a
+    page whose median needs no scaling (a 300-dpi scan).
     """
     if heights.size < MIN_LETTER_BLOBS:
         return None
@@ -207,7 +216,11 @@ def small_text_height(heights: np.ndarray) -> float | None:
     small_px = float(np.median(small))
     if small_px > SMALL_TEXT_RATIO * float(np.median(large)):
         return None
-    if small_px * _scale_for_height(median) >= SMALL_TEXT_MIN_PX:
+    if _scale_for_height(median) != 1.0:
+        # The page is enlarged for its main text already (a card photo, a 200-dpi
+        # scan): its small print is left to that scale.
+        return None
+    if small_px >= SMALL_TEXT_MIN_PX:
         return None
     return small_px
 

@@ -80,9 +80,14 @@ def test_ordinary_letter_keeps_its_size(footer: int) -> None:
 
 
 def test_small_print_scale_is_capped() -> None:
-    # The same card scanned at 200 dpi: 8 px fields would want 2.75x, a 200-dpi
-    # A4 page 7.5 times as many pixels.
-    page = cv2.resize(card_on_a4(0.45), None, fx=2 / 3, fy=2 / 3, interpolation=cv2.INTER_AREA)
+    page = card_on_a4(0.37)  # ~10 px fields would want 2.2x
     small = small_text_height(letter_heights(page))
-    assert small is not None and small <= 8.5
-    assert text_scale(page, dpi=200.0) == pytest.approx(MAX_SMALL_TEXT_UPSCALE)
+    assert small is not None and small <= 10.5
+    assert text_scale(page, dpi=300.0) == pytest.approx(MAX_SMALL_TEXT_UPSCALE)
+
+
+def test_page_enlarged_for_its_median_keeps_that_scale() -> None:
+    # The same card at 200 dpi: its median (the MRZ) already asks for ~1.5x.
+    page = cv2.resize(card_on_a4(0.45), None, fx=2 / 3, fy=2 / 3, interpolation=cv2.INTER_AREA)
+    assert small_text_height(letter_heights(page)) is None
+    assert text_scale(page, dpi=200.0) == pytest.approx(26 / float(np.median(letter_heights(page))))
