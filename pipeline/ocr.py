@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Bump when anything that changes the text read from the same page changes
 # (preprocessing, psm, thresholds): it is part of the page cache key.
-READING_VERSION = "18"  # 18: small print enlarged only on pages the median keeps at size
+READING_VERSION = "19"  # 19: little blurred text measured by its words
 
 DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
 OCR_TIMEOUT_S = 120

@@ -56,6 +56,8 @@ LIGHT_SHARE = 0.6
 # even where it does not reach the photo's edge.
 SURROUNDINGS_SHARE = 0.15
 MIN_LETTER_BLOBS = 30  # fewer letter-like blobs than this: no estimate, trust the dpi
+FUSED_WORD_WIDTH = 12.0  # a blurred word run together is at most this many times as wide as high
+MIN_WORD_BLOBS = 12  # ... and with words counted, fewer blobs than this: no estimate
 MAX_SKEW_DEG = 8.0
 DARK_REGION_FILL = 0.6  # share of its bounding box a white-on-black area fills with black
 # Banners are looked for on the page evened out with a window this share of its
@@ -149,7 +151,13 @@ def estimate_text_height(grey: np.ndarray) -> float | None:
     """
     heights = letter_heights(grey)
     if heights.size < MIN_LETTER_BLOBS:
-        return None
+        # Few separate letters: on a page of little text (a card's back
+        # photocopied alone on A4) blurred letters run together into words,
+        # whose height is still the letters' height.
+        heights = letter_heights(grey, max_width_ratio=FUSED_WORD_WIDTH)
+        if heights.size < MIN_WORD_BLOBS:
+            return None
+        return float(np.median(heights))
     median = float(np.median(heights))
     small = small_text_height(heights)
     if small is None:
@@ -165,13 +173,14 @@ def median_text_height(grey: np.ndarray) -> float | None:
     return float(np.median(heights)) if heights.size >= MIN_LETTER_BLOBS else None
 
 
-def letter_heights(grey: np.ndarray) -> np.ndarray:
+def letter_heights(grey: np.ndarray, *, max_width_ratio: float = 2.5) -> np.ndarray:
     """Heights in pixels of the page's letter-like ink blobs (any order).
 
-    Letters are small dark connected components, about as wide as high, on a
-    light background. Median-blurring first and a local threshold with a high
-    offset keep paper grain and sensor noise out; the background test keeps the
-    texture of a table under a photographed card out.
+    Letters are small dark connected components, about as wide as high (at
+    most `max_width_ratio` times as wide), on a light background.
+    Median-blurring first and a local threshold with a high offset keep paper
+    grain and sensor noise out; the background test keeps the texture of a
+    table under a photographed card out.
     """
     height = grey.shape[0]
     ink = cv2.adaptiveThreshold(
@@ -183,7 +192,7 @@ def letter_heights(grey: np.ndarray) -> np.ndarray:
     letters = (
         (heights >= 5)
         & (heights <= height / 15)
-        & (widths <= 2.5 * heights)
+        & (widths <= max_width_ratio * heights)
         & (widths >= 0.15 * heights)
         & (areas >= 0.15 * widths * heights)
         & light

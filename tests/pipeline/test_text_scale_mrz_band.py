@@ -11,6 +11,7 @@ from pipeline.preprocess import (
     KEEP_TEXT_PX,
     blank_dark_surroundings,
     estimate_text_height,
+    letter_heights,
     text_scale,
 )
 from pipeline.types import Box, Word
@@ -142,3 +143,18 @@ def test_reads_of_one_mrz_are_assembled_line_by_line() -> None:
     assert combined is not None and combined.valid and combined.lines == right
     assert combine_readings([first], as_of) is not None
     assert not combine_readings([first], as_of).valid  # type: ignore[union-attr]
+
+
+def test_little_blurred_text_on_a_large_page_is_measured_by_its_words() -> None:
+    # A card's back photocopied alone on A4: a few short lines whose blurred
+    # letters run together, too few separate letters for the usual estimate.
+    page = np.full((3508, 2480), 248, np.uint8)
+    lines = ["Adresse", "49, avenue Valentin", "97400 Saint-Denis", "Carte valable jusqu'au"]
+    for row, text in enumerate([*lines, "26 05 2036", "delivree le 27 05 2021", "Prefecture"]):
+        cv2.putText(page, text, (300, 400 + 120 * row), cv2.FONT_HERSHEY_SIMPLEX, 0.55, 20, 2)
+    page = cv2.GaussianBlur(page, (5, 5), 1.5)
+    assert letter_heights(page).size < 30
+    measured = estimate_text_height(page)
+    assert measured is not None and 9 <= measured <= 18
+    # So the page is enlarged for them, not kept at the scale its dpi claims.
+    assert text_scale(page, dpi=300.0) > 1.4
