@@ -65,6 +65,8 @@ CARD_TYPES = frozenset(
     {DocType.IDENTITY_CARD, DocType.PASSPORT, DocType.RESIDENCE_PERMIT, DocType.ID_PHOTO}
 )
 A4_RATIO = 210 / 297
+# Share of two-sided card documents that also give a one-side sample in training.
+ONE_SIDE_SHARE = 0.5
 _CONFUSIONS: dict[str, tuple[str, ...]] = {
     "e": ("c", "é", "o"),
     "é": ("e", "ê", "6"),
@@ -410,7 +412,22 @@ def _make_samples(job: _Job) -> list[Sample]:
     if simulate:
         noisy = simulate_scan(reading, doc_type, rng)
         samples.append(Sample(noisy, doc_type, template.id, SampleSource.SIMULATED_SCAN, sha, made))
+    two_sided = doc_type in CARD_TYPES and len(reading.pages) == 2
+    if job.spec.keep_clean and two_sided and rng.random() < ONE_SIDE_SHARE:
+        side = one_side_scan(reading, doc_type, rng)
+        samples.append(Sample(side, doc_type, template.id, SampleSource.SIMULATED_SCAN, sha, made))
     return samples
+
+
+def one_side_scan(
+    reading: PieceReading, doc_type: DocType, rng: np.random.Generator
+) -> PieceReading:
+    """A scan of one side of a two-sided card, alone, as citizens often send them:
+    the back of an old identity card (address, dates, issuing prefecture, no
+    MRZ) must read as an identity card too."""
+    page = reading.pages[int(rng.integers(0, len(reading.pages)))]
+    alone = reading.model_copy(update={"pages": [page.model_copy(update={"n": 1})]})
+    return simulate_scan(alone, doc_type, rng)
 
 
 def build_sample_set(

@@ -132,6 +132,10 @@ LEXICON: dict[LexiconGroup, tuple[str, ...]] = {
         "dowod osobisty",
         "carte nationale",
         "re:i[d<]fra",
+        # The back of the French card issued until 2021 carries no MRZ and no
+        # title: its official wording is all there is.
+        "carte valable jusqu'au",
+        "signature de l'autorite",
     ),
     LexiconGroup.RESIDENCE_PERMIT: (
         "titre de sejour",

@@ -24,6 +24,7 @@ from classifiers.doctype.dataset import (
     build_sample_set,
     ocr_debris,
     ocr_noise,
+    one_side_scan,
     simulate_scan,
 )
 from classifiers.doctype.evaluate import (
@@ -254,6 +255,19 @@ def test_simulated_scan_is_ocr_with_noisy_text(tiny: TrainingResult) -> None:
     scan = simulate_scan(clean.reading, clean.label, np.random.default_rng(1))
     assert all(p.text_source is TextSource.OCR for p in scan.pages)
     assert scan.pages[0].text != clean.reading.pages[0].text
+
+
+def test_one_side_of_a_card_is_a_sample_of_its_own(tiny: TrainingResult) -> None:
+    two_sided = [s for s in tiny.train if len(s.reading.pages) == 2 and s.source == "text_layer"]
+    assert two_sided, "the tiny set has two-sided cards"
+    card = two_sided[0]
+    side = one_side_scan(card.reading, card.label, np.random.default_rng(4))
+    assert len(side.pages) == 1 and side.pages[0].n == 1
+    assert side.pages[0].text_source is TextSource.OCR
+    # Some of a single side's words, not the whole card's.
+    assert len(side.text.split()) < len(card.reading.text.split())
+    # Training sets hold such one-side samples beside the whole cards.
+    assert any(len(s.reading.pages) == 1 and s.label == card.label for s in tiny.train)
 
 
 def test_threshold_selection_and_calibration_error() -> None:
