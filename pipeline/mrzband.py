@@ -151,10 +151,19 @@ def bands_from_lines(grey: np.ndarray) -> list[Band]:
         cv2.medianBlur(grey, 5), 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 51, 20
     )
     # The page was scaled for its letters to be in tesseract's range: a measure
-    # outside it is the grain of an enlarged photo, not letters.
+    # outside it is the grain of an enlarged photo, not letters. An MRZ's
+    # letters may be two or three times the page's other letters (a card cut
+    # out of a photo): its lines are also looked for at larger sizes.
     measured = median_text_height(grey)
     in_range = measured is not None and KEEP_TEXT_PX[0] <= measured <= KEEP_TEXT_PX[1]
     letter = measured if measured is not None and in_range else TARGET_TEXT_PX
+    sizes = {letter, max(letter, TARGET_TEXT_PX), 2 * letter}
+    bands = [band for letter in sorted(sizes) for band in _line_stacks(ink, letter, grey.shape)]
+    return sorted(bands, key=lambda b: -b.y1)
+
+
+def _line_stacks(ink: np.ndarray, letter: float, shape: tuple[int, ...]) -> list[Band]:
+    """Bands around stacks of 2-3 long text lines of letters about `letter` px high."""
     lines = _text_lines(ink, letter)
     bands = []
     for i, first in enumerate(lines):
@@ -173,11 +182,9 @@ def bands_from_lines(grey: np.ndarray) -> list[Band]:
             x1 = max(s[0] + s[2] for s in stack)
             y0, y1 = stack[0][1], stack[-1][1] + stack[-1][3]
             bands.append(
-                _clip(
-                    x0 - 2 * letter, y0 - letter, x1 + 2 * letter, y1 + letter, letter, grey.shape
-                )
+                _clip(x0 - 2 * letter, y0 - letter, x1 + 2 * letter, y1 + letter, letter, shape)
             )
-    return sorted(bands, key=lambda b: -b.y1)
+    return bands
 
 
 def _distinct(bands: list[Band]) -> list[Band]:

@@ -31,7 +31,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Bump when anything that changes the text read from the same page changes
 # (preprocessing, psm, thresholds): it is part of the page cache key.
-READING_VERSION = "19"  # 19: little blurred text measured by its words
+READING_VERSION = "20"  # 20: MRZ lines also looked for at twice the page letters
 
 DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
 OCR_TIMEOUT_S = 120
