@@ -63,7 +63,7 @@ def ocr_page(
     `config_extra` is appended to tesseract's options (e.g. a character whitelist).
     `try_inverted=False` stops tesseract from re-reading doubtful lines as
     white-on-black (about 20 % of its time on a text page): for images whose
-    dark regions were already inverted (`preprocess.invert_dark_regions`).
+    dark regions were already inverted (`preprocess.prepare_for_ocr`).
     """
     invert = "" if try_inverted else "-c tessedit_do_invert=0"
     config = f"--psm {psm} {invert} {config_extra}".strip()

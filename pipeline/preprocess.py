@@ -392,22 +392,6 @@ def flatten_background(grey: np.ndarray, *, window_share: float = 0.0) -> np.nda
     return flat
 
 
-def invert_dark_regions(
-    binary: np.ndarray, dpi: float, *, min_height_px: float = 0.0
-) -> np.ndarray:
-    """Turn white-on-black areas (banners, table headers) into black-on-white.
-
-    Such an area is one large connected blob of black that fills most of its
-    bounding box (the white letters are its holes); letters are small blobs and
-    table rules fill little of their box. Doing this once per page lets
-    tesseract skip its own per-line inverted re-reads.
-    """
-    mask = dark_region_mask(binary, dpi, min_height_px=min_height_px)
-    out = binary.copy()
-    out[mask] = 255 - out[mask]
-    return out
-
-
 def dark_region_mask(
     binary: np.ndarray,
     dpi: float,
@@ -415,7 +399,12 @@ def dark_region_mask(
     min_height_px: float = 0.0,
     grey: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Where the white-on-black areas of a binary page are (see `invert_dark_regions`).
+    """Where the white-on-black areas of a binary page are (banners, table headers).
+
+    Such an area is one large connected blob of black that fills most of its
+    bounding box (the white letters are its holes); letters are small blobs and
+    table rules fill little of their box. Inverting them once per page (in
+    `prepare_for_ocr`) lets tesseract skip its own per-line inverted re-reads.
 
     With the page's `grey`, an area must also be solidly dark: most of it at
     least halfway from the threshold to the ink's darkest tone. A line of bold
@@ -457,7 +446,7 @@ def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:
     dark on average and either reaching the edge of the image or covering a
     large share of it (a wall or floor beyond the table, or the corners a
     deskew filled in, can keep it off the edge); dark banners inside the
-    document do neither and are left to `invert_dark_regions`.
+    document do neither and are left to `dark_region_mask`.
     """
     factor = 8
     small = cv2.resize(grey, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
