@@ -1,6 +1,6 @@
 """Dossier decision benchmark: false acceptance, automation and latency on generated dossiers.
 
-    .venv/bin/python -m bench.dossiers [--count N] [--seed S] [--defect-rate R]
+    .venv/bin/python -m bench.dossiers [--count N] [--seed S] [--defect-rate R] [--out F [--resume]]
 
 Generates dossiers for the three shipped procedures (seeds far from those used
 in development and tests), some clean and some with one planted defect, and
@@ -117,7 +117,17 @@ def main() -> None:
     parser.add_argument("--count", type=int, default=30, help="dossiers (≥ 300 for the targets)")
     parser.add_argument("--seed", type=int, default=BASE_SEED)
     parser.add_argument("--defect-rate", type=float, default=0.5)
-    parser.add_argument("--out", type=Path, default=None, help="write per-dossier results (JSON)")
+    parser.add_argument(
+        "--out",
+        type=Path,
+        default=None,
+        help="per-dossier results (JSON), rewritten after each dossier: a stopped run keeps them",
+    )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep the dossiers already in --out and go on from the next one (same seed)",
+    )
     parser.add_argument(
         "--workers",
         type=int,
@@ -140,7 +150,9 @@ def main() -> None:
     classifier = load_model(open_store(settings))
     options = ReadOptions(limits=Limits(), languages=settings.ocr_languages)
     rng = np.random.default_rng(args.seed)
-    rows = []
+    rows: list[dict[str, Any]] = []
+    if args.resume and args.out and args.out.exists():
+        rows = json.loads(args.out.read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory(prefix="justif-bench-dossiers-") as work:
         for index in range(args.count):
             procedure = PROCEDURES[index % len(PROCEDURES)]
@@ -148,6 +160,8 @@ def main() -> None:
             if rng.random() < args.defect_rate:
                 options_ = dossier_defects(procedure)
                 defect = options_[int(rng.integers(0, len(options_)))]
+            if index < len(rows):  # done by the run being resumed; the draws above keep step
+                continue
             folder = Path(work) / f"{index:04d}-{procedure}"
             generate_dossier(
                 procedure, np.random.default_rng([args.seed, index]), AS_OF, folder, defect=defect
@@ -160,6 +174,7 @@ def main() -> None:
                 _, sequential = check_folder(folder, classifier, options, workers=1)
             rows.append(
                 {
+                    "index": index,
                     "procedure": procedure,
                     "defect": defect,
                     "decision": report["decision"],
@@ -182,6 +197,8 @@ def main() -> None:
                 f"-> {report['decision']:10s} {seconds:5.1f} s",
                 flush=True,
             )
+            if args.out:
+                args.out.write_text(json.dumps(rows, ensure_ascii=False), encoding="utf-8")
     clean = [r for r in rows if r["defect"] is None]
     defective = [r for r in rows if r["defect"] is not None]
     false_accept = [r for r in defective if r["decision"] == "accepted"]
@@ -220,8 +237,6 @@ def main() -> None:
     )
     if false_accept:
         print("falsely accepted:", [(r["procedure"], r["defect"]) for r in false_accept])
-    if args.out:
-        args.out.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
     print(f"median latency over all: {statistics.median(latencies):.1f} s")
 
 
