@@ -199,8 +199,33 @@ def _near_miss(needle: Sequence[str], hay: Sequence[str]) -> bool:
 
 
 def _score(expected: PersonName, read: str) -> float:
-    wanted = " ".join(filter(None, [expected.first_names, expected.last_name, expected.birth_name]))
-    return round(fuzz.token_set_ratio(normalise(wanted), " ".join(tokens(read))), 1)
+    """How alike, 0..100, the weaker of the surname and the first given name is to
+    the text read.
+
+    One figure over the whole name let an equal given name carry a different
+    surname: "EVRARD MELANIE" scored 93 for "Mélanie Gérard". The officer reads
+    this score beside a doubt, so it follows the surname as the matcher does.
+    """
+    hay = tokens(read)
+    surnames = [tokens(n) for n in (expected.last_name, expected.birth_name) if n and tokens(n)]
+    parts = [max((_similarity(surname, hay) for surname in surnames), default=0.0)]
+    given = tokens(expected.first_names)
+    if given:
+        parts.append(_similarity(given[:1], hay))
+    return round(100 * min(parts), 1)
+
+
+def _similarity(needle: Sequence[str], hay: Sequence[str]) -> float:
+    """Best normalised Levenshtein similarity of `needle`, joined, to a window of `hay`."""
+    targets = {"".join(_core(needle) or needle), *_particle_suffixes(needle)}
+    best = 0.0
+    for start in range(len(hay)):
+        for end in range(start + 1, min(start + _MAX_WINDOW, len(hay)) + 1):
+            window = hay[start:end]
+            for joined in {"".join(window), "".join(_core(window))} - {""}:
+                for target in targets:
+                    best = max(best, Levenshtein.normalized_similarity(joined, target))
+    return best
 
 
 def match_person(

@@ -113,6 +113,25 @@ def test_score_is_high_for_a_match_and_lower_for_another_person() -> None:
     assert other.score < 60.0
 
 
+def test_score_follows_the_surname_when_the_given_name_is_equal() -> None:
+    # A whole-name similarity scored this 93/100: the shared given name carried it.
+    other = match_person(PersonName("Gérard", "Mélanie"), last_name="EVRARD", first_names="MELANIE")
+    married = match_person(
+        PersonName("Gérard", "Mélanie"),
+        last_name="GÉRARD",
+        first_names="MÉLANIE",
+        birth_name="ÉVRARD",
+    )
+    assert other.verdict is NameVerdict.MISMATCH
+    assert other.score < 70.0
+    assert married.score == 100.0
+
+
+def test_score_is_that_of_the_given_name_when_only_it_differs() -> None:
+    result = match_person(DUPONT_JEAN, full_name="M. DUPONT Paul")
+    assert result.score < 50.0
+
+
 def test_normalise_strips_accents_apostrophes_and_punctuation() -> None:
     assert normalise("  N’Diaye-Lefèvre, Éloïse ") == "ndiaye lefevre eloise"
 
