@@ -129,9 +129,12 @@ def weakened_on_illegible_pages(
 
 
 def verified_mrz_pages(extraction: ExtractedFields) -> frozenset[int]:
-    """The page whose MRZ verified with no look-alike correction, if any."""
+    """The page whose MRZ verified, if any: as read, or after look-alike corrections
+    whose every changed value the page also prints (two independent reads agree)."""
     mrz = extraction.mrz
-    if mrz is None or not mrz.valid or mrz.corrections or extraction.mrz_page is None:
+    if mrz is None or not mrz.valid or extraction.mrz_page is None:
+        return frozenset()
+    if mrz.corrections and not extraction.mrz_corrections_confirmed:
         return frozenset()
     return frozenset({extraction.mrz_page})
 

@@ -660,6 +660,19 @@ def _corrected_readings(lines: list[str], fmt: MrzFormat, as_of: date) -> list[M
     return [as_read, fewest[0].model_copy(update={"corrections": min(valid), "lines": lines})]
 
 
+def corrected_fields(reading: MrzReading, *, as_of: date) -> frozenset[FieldName]:
+    """The fields whose values a look-alike correction changed: those that differ
+    from the same lines parsed as read (empty when nothing was corrected)."""
+    if not reading.corrections:
+        return frozenset()
+    as_read = {f.name: f.value for f in _parse_as(reading.lines, reading.format, as_of).to_fields()}
+    return frozenset(
+        f.name
+        for f in reading.to_fields()
+        if f.name is not FieldName.MRZ and as_read.get(f.name) != f.value
+    )
+
+
 def _values(reading: MrzReading) -> tuple[str | None, ...]:
     """What a reading says, whatever the check digits ('0' or '<' for an empty field)."""
     return (

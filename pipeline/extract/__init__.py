@@ -15,7 +15,13 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.extract.authenticity import TwoDDocFinding, apply_mrz, apply_twoddocs, read_mrz
+from pipeline.extract.authenticity import (
+    TwoDDocFinding,
+    apply_mrz,
+    apply_twoddocs,
+    corrections_confirmed,
+    read_mrz,
+)
 from pipeline.extract.bank import extract_bank_details
 from pipeline.extract.company import extract_company
 from pipeline.extract.household import extract_proof_of_address, extract_tax_notice
@@ -52,6 +58,8 @@ class ExtractedFields(BaseModel):
     invalid: list[FieldName] = Field(default_factory=list)  # read, but their checksum fails
     mrz: MrzReading | None = None
     mrz_page: int | None = None
+    # The MRZ needed look-alike corrections, and the printed text shows every corrected value.
+    mrz_corrections_confirmed: bool = False
     twoddocs: list[TwoDDocFinding] = Field(default_factory=list)
 
     def as_list(self) -> list[ExtractedField]:
@@ -74,6 +82,9 @@ def extract_fields(
         if mrz is not None:
             result.mrz, page = mrz
             result.mrz_page = page.n
+            result.mrz_corrections_confirmed = corrections_confirmed(
+                result.fields, result.mrz, as_of=as_of
+            )
             apply_mrz(result.fields, result.mrz, page)
         issue = issue_date_by_elimination(doc, result.fields, as_of)
         if issue is not None:

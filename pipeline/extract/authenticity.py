@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from pipeline.extract.dates import find_dates
 from pipeline.extract.text import fold
 from pipeline.fields import ExtractedField, FieldName
-from pipeline.mrz import MrzFormat, MrzReading, find_mrz, mrz_box
+from pipeline.mrz import MrzFormat, MrzReading, corrected_fields, find_mrz, mrz_box
 from pipeline.mrzband import combine_readings
 from pipeline.twoddoc import (
     InvalidTwoDDoc,
@@ -197,6 +197,23 @@ def apply_mrz(fields: dict[FieldName, ExtractedField], mrz: MrzReading, page: Pa
             fields[found.name] = found
 
 
+def corrections_confirmed(
+    printed: dict[FieldName, ExtractedField], mrz: MrzReading, *, as_of: date
+) -> bool:
+    """Whether every value a look-alike correction of `mrz` changed is printed, the
+    same, among the fields read on the page (`printed`, before the MRZ merge).
+
+    A correction passes the check digits by chance about once in a hundred; an
+    independent read of the same value rules that out. A correction that changed
+    no value (a check digit read as its look-alike) has nothing to be confirmed by.
+    """
+    changed = corrected_fields(mrz, as_of=as_of)
+    if not mrz.valid or not changed:
+        return False
+    machine = {found.name: found.value for found in mrz.to_fields()}
+    return all(name in printed and printed[name].value == machine[name] for name in changed)
+
+
 def apply_twoddocs(
     fields: dict[FieldName, ExtractedField], reading: PieceReading, trust: TrustList | None
 ) -> list[TwoDDocFinding]:
@@ -220,4 +237,10 @@ def apply_twoddocs(
     return findings
 
 
-__all__ = ["TwoDDocFinding", "apply_mrz", "apply_twoddocs", "read_mrz"]
+__all__ = [
+    "TwoDDocFinding",
+    "apply_mrz",
+    "apply_twoddocs",
+    "corrections_confirmed",
+    "read_mrz",
+]
