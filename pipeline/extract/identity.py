@@ -84,16 +84,23 @@ _NAME_LABEL_WORDS = ("nom", "surname", "given", "names", "name", "prenom", "pren
 
 def _label_words_only(name: str) -> bool:
     """Whether every word of `name` is a name label's word, OCR slips allowed on
-    the long ones ("Geven names" for "Given names")."""
+    the long ones ("Geven names" for "Given names", "Sumarme" for "Surname")."""
     words = re.findall(r"[a-z]+", fold(name))
     return bool(words) and all(
-        any(Levenshtein.distance(w, label) <= _label_slips(label) for label in _NAME_LABEL_WORDS)
-        for w in words
+        any(_misread_label(w, label) for label in _NAME_LABEL_WORDS) for w in words
     )
 
 
+def _misread_label(word: str, label: str) -> bool:
+    if Levenshtein.distance(word, label) <= _label_slips(label):
+        return True
+    # OCR reads "rn" as "m" and back: two edits for one slip, so the words are also
+    # compared with "m" for every "rn" ("Sumarme" is one slip from "sumame").
+    folded_word, folded_label = word.replace("rn", "m"), label.replace("rn", "m")
+    return Levenshtein.distance(folded_word, folded_label) <= _label_slips(folded_label)
+
+
 def _label_slips(label: str) -> int:
-    # "rn" read as "m" costs two edits: "Sumame" for "Surname"
     return 0 if len(label) < 5 else 1 if len(label) < 7 else 2
 
 

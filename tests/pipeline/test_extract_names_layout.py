@@ -217,6 +217,17 @@ def test_the_english_half_of_a_name_label_is_no_name_even_misread() -> None:
     assert (kept[FieldName.LAST_NAME], kept[FieldName.FIRST_NAMES]) == ("SUZANNE", "Gwen")
 
 
+def test_a_label_whose_rn_was_read_m_is_no_name() -> None:
+    # A grainy card photo's "Surname" read "Sumarme": "rn" -> "m" and "m" -> "rm".
+    page = "CARTE NATIONALE D'IDENTITÉ\nNom\nSumarme\nMARTIN\nPrénoms\nGiven names\nAnne\n"
+    found = values(page, DocType.IDENTITY_CARD, source=TextSource.OCR, confidence=0.8)
+    assert found[FieldName.LAST_NAME] == "MARTIN"
+    # A surname a few letters from the label stays a name.
+    names = "CARTE NATIONALE D'IDENTITÉ\nNom\nSUMNER\nPrénoms\nAnne\n"
+    kept = values(names, DocType.IDENTITY_CARD, source=TextSource.OCR, confidence=0.8)
+    assert kept[FieldName.LAST_NAME] == "SUMNER"
+
+
 def test_a_symbol_read_before_a_name_value_is_no_part_of_it() -> None:
     # A table's rule or a logo read as "©" between the label and the student's name.
     page = "Certificat de scolarité\nNom © FOURNIER\nPrénom Benoît\nAnnée universitaire 2026-2027\n"
