@@ -16,9 +16,17 @@ from pathlib import Path
 
 import numpy as np
 
-from pipeline.coverage import dropped_text
+from pipeline.coverage import missed_text
+from pipeline.errors import OcrFailed
 from pipeline.legibility import measure_quality
-from pipeline.ocr import OcrResult, detect_orientation, ocr_page, with_missed_lines
+from pipeline.ocr import (
+    MISSED_LINES_TIMEOUT_S,
+    OCR_TIMEOUT_S,
+    OcrResult,
+    detect_orientation,
+    ocr_page,
+    with_missed_lines,
+)
 from pipeline.pages import (
     IMAGE_KINDS,
     PDFIUM_LOCK,
@@ -57,6 +65,19 @@ ORIENTATION_MARGIN = 1.5
 # clean 300-dpi render (pipeline.legibility scale) instead of being rendered
 # just to measure it.
 TEXT_LAYER_BLUR = 5.0
+# Reading time of one page image beyond which the passes that only improve
+# its first read (missed lines, orientation) are skipped or cut short. A clean
+# page or photo takes 2-8 s in all on a loaded 2-core machine; a page of noise
+# enlarged for its "letters" took 36 s for its first read alone, and over 120 s
+# (tesseract's own limit, then an error) for the whole-page psm 11 pass.
+PAGE_OCR_BUDGET_S = 40.0
+# A pass is not started with less time than this left: it would only be cut.
+MIN_PASS_S = 2.0
+# A first read of noise: at least this many "words", under this share of them
+# confident and letter-like (clean pages and photos: 60-95 %; pages of the
+# generator's "unreadable" defect: 1-3 %; a poor card photo copied on A4: 11 %).
+NOISE_MIN_WORDS = 40
+NOISE_GOOD_SHARE = 0.06
 # Born-digital pages are rendered at this resolution only to measure their
 # signals (faces, colour, 2D-Doc): enough for a DataMatrix, cheap to render.
 SIGNAL_DPI = 150
@@ -161,7 +182,7 @@ def ocr_upright(image: np.ndarray, dpi: float, languages: str) -> tuple[OcrResul
 
 
 def read_upright(
-    image: np.ndarray, dpi: float, languages: str
+    image: np.ndarray, dpi: float, languages: str, *, budget_s: float | None = None
 ) -> tuple[OcrResult, float, np.ndarray]:
     """OCR result, the rotation applied (quarter turns + deskew, in degrees) and the
     grey image that was read, upright (the words' boxes are relative to it).
@@ -169,7 +190,14 @@ def read_upright(
     OSD costs about as much as reading the page, so it runs only for a page
     whose text lines look vertical (cheap profile test) or whose first read is
     poor (upside down pages have horizontal lines too).
+
+    The first read always runs in full; the passes that only improve it (the
+    missed-lines completion, the orientation check and the turned re-read)
+    share what is left of `budget_s` (default PAGE_OCR_BUDGET_S) and fall back
+    to what was read before when it runs out: on a page of noise each pass
+    costs as much as the first read and finds nothing.
     """
+    started = time.perf_counter()
     grey = to_grey(image)
     turn = 0
     if looks_sideways(grey):
@@ -177,31 +205,68 @@ def read_upright(
         grey = rotate_quadrant(grey, turn)
     prepared = prepare_for_ocr(grey, dpi)
     result = ocr_page(prepared.image, languages, try_inverted=False)
-    if dropped_text(prepared.image, result.words):
-        result = with_missed_lines(prepared.image, result, languages)
+    budget = _Budget(started, PAGE_OCR_BUDGET_S if budget_s is None else budget_s)
+    if not looks_like_noise(result):
+        missed = missed_text(prepared.image, result.words)
+        if missed.worth_rereading and budget.left_s() >= MIN_PASS_S:
+            result = with_missed_lines(
+                prepared.image,
+                result,
+                languages,
+                missed=missed,
+                timeout_s=min(MISSED_LINES_TIMEOUT_S, budget.left_s()),
+            )
     first = (result, turn + prepared.skew_deg, _grey_of(prepared))
-    if not needs_orientation_check(result):
+    if not needs_orientation_check(result) or budget.left_s() < MIN_PASS_S:
         return first
-    second_turn = _osd_turn(prepared.image)
-    if second_turn == 0:
+    second_turn = _osd_turn(prepared.image, timeout_s=budget.left_s())
+    if second_turn == 0 or budget.left_s() < MIN_PASS_S:
         return first
-    turned = prepare_for_ocr(rotate_quadrant(grey, second_turn), dpi)
-    second = ocr_page(turned.image, languages, try_inverted=False)
+    # The prepared page only needs the quarter turn: cut-out, scale and deskew
+    # do not depend on which way up the text is.
+    turned = rotate_quadrant(prepared.image, second_turn)
+    try:
+        second = ocr_page(turned, languages, try_inverted=False, timeout_s=budget.left_s())
+    except OcrFailed:
+        log.info("turned re-read abandoned: page reading budget spent")
+        return first
     clearly_better = (
         _weight(second) > ORIENTATION_MARGIN * _weight(result)
         and second.confidence > result.confidence
     )
     if not clearly_better:
         return first
-    return second, float((turn + second_turn) % 360) + turned.skew_deg, _grey_of(turned)
+    rotation = float((turn + second_turn) % 360) + prepared.skew_deg
+    return second, rotation, rotate_quadrant(_grey_of(prepared), second_turn)
+
+
+class _Budget:
+    """What is left of a page's reading time, counted from `started`."""
+
+    def __init__(self, started: float, total_s: float) -> None:
+        self.started = started
+        self.total_s = total_s
+
+    def left_s(self) -> float:
+        return self.total_s - (time.perf_counter() - self.started)
+
+
+def looks_like_noise(result: OcrResult) -> bool:
+    """Whether a first read is what tesseract makes of noise: many "words", few of
+    them confident and letter-like (a page of extreme blur, grain or washed-out
+    ink, which no second pass turns into text)."""
+    if len(result.words) < NOISE_MIN_WORDS:
+        return False
+    good = sum(1 for word in result.words if word.confidence >= 0.6 and _wordlike(word.text))
+    return good < NOISE_GOOD_SHARE * len(result.words)
 
 
 def _grey_of(prepared: PreparedPage) -> np.ndarray:
     return prepared.grey if prepared.grey is not None else prepared.image
 
 
-def _osd_turn(grey: np.ndarray) -> int:
-    orientation = detect_orientation(grey)
+def _osd_turn(grey: np.ndarray, *, timeout_s: float = OCR_TIMEOUT_S) -> int:
+    orientation = detect_orientation(grey, timeout_s=timeout_s)
     return orientation.rotate_deg if orientation.confidence >= ORIENTATION_MIN_CONFIDENCE else 0
 
 
