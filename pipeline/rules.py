@@ -400,6 +400,9 @@ def _split_of(holder: ExtractedField | None, names: list[ExtractedField]) -> boo
     return bool(split) and split == sorted(tokens(holder.value))
 
 
+_IDENTITY_TYPES = frozenset({DocType.IDENTITY_CARD, DocType.PASSPORT, DocType.RESIDENCE_PERMIT})
+
+
 def name_matches_applicant(
     fields: Fields, applicant: Applicant, ctx: RuleContext, param: None
 ) -> list[Check]:
@@ -440,7 +443,9 @@ def name_matches_applicant(
         ]
     holder = fields.get(FieldName.HOLDER_NAME)
     if holder is None:
-        return [field_missing(FieldName.HOLDER_NAME)]
+        # Identity documents print a surname row, not a holder line: that is what to look at.
+        missing = FieldName.LAST_NAME if ctx.doc_type in _IDENTITY_TYPES else FieldName.HOLDER_NAME
+        return [field_missing(missing)]
     result = match_person(expected, full_name=holder.value, ocr=read_by_ocr(holder))
     result = _benefit_of_doubt(result, expected, None, ctx.texts)
     return [_name_check(CheckCode.NAME_MISMATCH, result, [holder], holder.value, expected_text)]

@@ -318,6 +318,14 @@ def test_uncertain_name_is_a_doubt_and_missing_name_too() -> None:
     assert_check(run("name_matches_applicant", []), CheckCode.FIELD_MISSING, CheckStatus.DOUBT)
 
 
+def test_a_missing_name_on_an_identity_document_is_its_surname() -> None:
+    on_card = run("name_matches_applicant", [], doc_type=DocType.IDENTITY_CARD)
+    on_bill = run("name_matches_applicant", [], doc_type=DocType.PROOF_OF_ADDRESS)
+    assert_check(on_card, CheckCode.FIELD_MISSING, CheckStatus.DOUBT)
+    assert "« last_name »" in on_card.officer_message
+    assert "« holder_name »" in on_bill.officer_message
+
+
 def test_company_procedure_matches_the_representative() -> None:
     rep = [field(F.LAST_NAME, "MOREAU"), field(F.FIRST_NAMES, "Luc, Henri")]
     ok = run("name_matches_applicant", rep, applicant=company())
