@@ -95,6 +95,7 @@ def with_missed_lines(
     *,
     missed: MissedText | None = None,
     timeout_s: float = MISSED_LINES_TIMEOUT_S,
+    min_line_confidence: float = MIN_ADDED_LINE_CONFIDENCE,
 ) -> OcrResult:
     """`first` (a psm 3 read of `image`) completed with the lines a sparse-text
     read (psm 11) finds where `first` read nothing; `first` itself when that
@@ -103,7 +104,8 @@ def with_missed_lines(
     Psm 11 looks for text everywhere, without layout analysis, so it finds the
     blocks psm 3 dropped; but it also cuts "label : value" lines at every wide
     gap, so it only fills in: the lines of `first` keep their structure, and the
-    new lines come after them as paragraphs of their own.
+    new lines come after them as paragraphs of their own, each read at a mean
+    confidence of at least `min_line_confidence`.
 
     Only the regions holding the missed letters (`missed`, measured here when
     not given) are read, with the words of `first` whitened out, stacked into
@@ -130,7 +132,7 @@ def with_missed_lines(
         line
         for line in placed
         if line
-        and _mean_confidence(line) >= MIN_ADDED_LINE_CONFIDENCE
+        and _mean_confidence(line) >= min_line_confidence
         and not any(_overlaps(w, first.words) for w in line)
     ]
     if not added_lines:

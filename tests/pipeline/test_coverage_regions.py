@@ -72,6 +72,26 @@ def test_completion_puts_the_lines_read_in_a_region_back_on_the_page() -> None:
     assert 0.45 < novembre.box.x0 < 0.85
 
 
+def test_scraps_read_in_a_signature_are_not_added() -> None:
+    page = two_block_page()
+    rng = np.random.default_rng(7)
+    for _ in range(60):  # a signature's strokes, left of the dropped block
+        start = (int(rng.integers(150, 550)), int(rng.integers(900, 1250)))
+        points = np.cumsum(rng.integers(-18, 19, (6, 2)), axis=0) + start
+        cv2.polylines(page, [points.astype(np.int32)], False, 40, 3, cv2.LINE_AA)
+    partial = upper_only_read(page)
+
+    def added_lines(result: OcrResult) -> list[str]:
+        return result.text[len(partial.text) :].strip().split("\n\n")
+
+    everything = with_missed_lines(page, partial, "eng", min_line_confidence=0.0)
+    completed = with_missed_lines(page, partial, "eng")
+    assert len(added_lines(everything)) > len(added_lines(completed))
+    assert "novembre 2026" in completed.text
+    for word in completed.words[len(partial.words) :]:
+        assert word.confidence >= 0.3  # scraps at 0.0-0.2 went with their lines
+
+
 def test_completion_past_its_time_limit_keeps_the_first_read() -> None:
     page = two_block_page()
     partial = upper_only_read(page)
