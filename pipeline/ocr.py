@@ -35,7 +35,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Bump when anything that changes the text read from the same page changes
 # (preprocessing, psm, thresholds): it is part of the page cache key.
-READING_VERSION = "22"  # 22: small grainy photos denoised and deblurred before enlarging
+READING_VERSION = "23"  # 23: small-print sharpening skipped on pages over 3 megapixels
 
 DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
 OCR_TIMEOUT_S = 120
