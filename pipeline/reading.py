@@ -71,6 +71,12 @@ TEXT_LAYER_BLUR = 5.0
 # enlarged for its "letters" took 36 s for its first read alone, and over 120 s
 # (tesseract's own limit, then an error) for the whole-page psm 11 pass.
 PAGE_OCR_BUDGET_S = 40.0
+# A first read still running after this long is tesseract making "words" of
+# noise: the generator's "unreadable" pages (extreme blur and grain, enlarged
+# for their specks) took 36-72 s and gave nothing usable; clean pages and
+# photos take 1-5 s on a loaded 2-core machine. The page is then unreadable,
+# which tells the citizen to send a sharper copy.
+FIRST_READ_TIMEOUT_S = 40.0
 # A pass is not started with less time than this left: it would only be cut.
 MIN_PASS_S = 2.0
 # A first read of noise: at least this many "words", under this share of them
@@ -182,7 +188,12 @@ def ocr_upright(image: np.ndarray, dpi: float, languages: str) -> tuple[OcrResul
 
 
 def read_upright(
-    image: np.ndarray, dpi: float, languages: str, *, budget_s: float | None = None
+    image: np.ndarray,
+    dpi: float,
+    languages: str,
+    *,
+    budget_s: float | None = None,
+    read_timeout_s: float | None = None,
 ) -> tuple[OcrResult, float, np.ndarray]:
     """OCR result, the rotation applied (quarter turns + deskew, in degrees) and the
     grey image that was read, upright (the words' boxes are relative to it).
@@ -191,7 +202,8 @@ def read_upright(
     whose text lines look vertical (cheap profile test) or whose first read is
     poor (upside down pages have horizontal lines too).
 
-    The first read always runs in full; the passes that only improve it (the
+    The first read gets `read_timeout_s` (default FIRST_READ_TIMEOUT_S); past
+    it the page is unreadable (OcrFailed). The passes that only improve it (the
     missed-lines completion, the orientation check and the turned re-read)
     share what is left of `budget_s` (default PAGE_OCR_BUDGET_S) and fall back
     to what was read before when it runs out: on a page of noise each pass
@@ -204,7 +216,12 @@ def read_upright(
         turn = _osd_turn(grey)
         grey = rotate_quadrant(grey, turn)
     prepared = prepare_for_ocr(grey, dpi)
-    result = ocr_page(prepared.image, languages, try_inverted=False)
+    result = ocr_page(
+        prepared.image,
+        languages,
+        try_inverted=False,
+        timeout_s=FIRST_READ_TIMEOUT_S if read_timeout_s is None else read_timeout_s,
+    )
     budget = _Budget(started, PAGE_OCR_BUDGET_S if budget_s is None else budget_s)
     if not looks_like_noise(result):
         missed = missed_text(prepared.image, result.words)

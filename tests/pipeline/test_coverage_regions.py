@@ -13,6 +13,7 @@ from PIL import Image
 
 from fixtures.generator.api import generate_document
 from pipeline.coverage import missed_text
+from pipeline.errors import OcrFailed
 from pipeline.fields import DocType
 from pipeline.ocr import OcrResult, ocr_page, with_missed_lines
 from pipeline.preprocess import prepare_for_ocr
@@ -122,6 +123,14 @@ def test_a_read_of_noise_is_told_from_a_poor_read_of_text() -> None:
     assert looks_like_noise(words(good=20, junk=1400))  # an "unreadable" scan: 1-3 % good
     assert not looks_like_noise(words(good=7, junk=58))  # a poor card photo on A4: 11 %
     assert not looks_like_noise(words(good=0, junk=12))  # psm 3 found almost nothing
+
+
+def test_a_first_read_past_its_time_limit_makes_the_page_unreadable(tmp_path: Path) -> None:
+    image = np.asarray(scanned_page(tmp_path).convert("L"))
+    with pytest.raises(OcrFailed):
+        read_upright(image, 300, "fra", read_timeout_s=0.001)
+    result, _, _ = read_upright(image, 300, "fra")
+    assert {w for w in SCAN_WORDS if w in result.text} == set(SCAN_WORDS)
 
 
 def test_a_spent_budget_skips_the_turned_reread(tmp_path: Path) -> None:
