@@ -35,7 +35,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Bump when anything that changes the text read from the same page changes
 # (preprocessing, psm, thresholds): it is part of the page cache key.
-READING_VERSION = "25"  # 25: missed lines re-read from 20 % of letters outside the words
+READING_VERSION = "26"  # 26: a page enlarged past 16 Mpx is first cut down to its text
 
 DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
 OCR_TIMEOUT_S = 120

@@ -27,7 +27,16 @@ TARGET_TEXT_PX = 26.0
 KEEP_TEXT_PX = (20.0, 36.0)
 MAX_TEXT_UPSCALE = 3.5
 MIN_TEXT_DOWNSCALE = 0.5
-MAX_SCALED_PIXELS = 48_000_000  # an upscaled photo stays within tesseract's comfort
+# An upscaled page stays within tesseract's comfort: a 47-megapixel page took
+# it over 40 s, the reading's time limit for a first read (pipeline.reading).
+MAX_SCALED_PIXELS = 32_000_000
+# A page that its letters would enlarge beyond this is first cut down to the
+# part holding text: a card scanned alone on an A4 sheet at 200 dpi (7 px
+# letters: 3.5x) made a 47-megapixel page of mostly blank, grainy paper.
+CROP_ABOVE_SCALED_PIXELS = 16_000_000
+# Crop only when the text fills at most this share of the page: otherwise the
+# blank is not what costs.
+CROP_MAX_TEXT_SHARE = 0.6
 # Small print beside larger text (an old identity card photocopied on A4: 12-17 px
 # fields under a 25-30 px MRZ) is lost when the median sets the scale: tesseract
 # left such fields out of its reading, and reads them enlarged 1.6-2x. The page
@@ -123,6 +132,9 @@ def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
         grey = cut_out(grey, outlines)
     text_px = estimate_text_height(grey)
     scale = scale_for_text(text_px, grey.shape, dpi)
+    if scale > 1 and grey.size * scale**2 > CROP_ABOVE_SCALED_PIXELS:
+        grey = crop_to_text(grey)
+        scale = scale_for_text(text_px, grey.shape, dpi)
     if scale >= SHARPEN_MIN_SCALE and grey.size <= SHARPEN_MAX_PIXELS:
         grey = sharpen_small_print(grey)
     rescaled = rescale_image(grey, scale)
@@ -157,6 +169,34 @@ def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
     # fixed threshold breaks or fuses. On 24 generated phone photos: mean word
     # confidence 0.47 -> 0.69, known field values found in the text 60 -> 91 of 185.
     return PreparedPage(flat, dpi * scale, skew, grey=straight)
+
+
+def crop_to_text(grey: np.ndarray) -> np.ndarray:
+    """The part of `grey` holding its text blocks, with a margin; the page itself
+    when the text fills most of it or none is found.
+
+    Ink is joined into blocks by a dilation of about a line's height at 200 dpi
+    (1/150 of the page): letters of a block merge, while the specks of grainy
+    paper stay small, isolated blobs and are left out.
+    """
+    height, width = grey.shape[:2]
+    ink = cv2.adaptiveThreshold(
+        cv2.medianBlur(grey, 3), 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20
+    )
+    reach = max(5, round(max(height, width) / 150))
+    blocks = cv2.dilate(ink, np.ones((reach, reach), np.uint8))
+    _, _, stats, _ = cv2.connectedComponentsWithStats(blocks, connectivity=8)
+    # A block at least six specks' dilated area: a word, not a grain of paper.
+    kept = stats[1:][stats[1:, cv2.CC_STAT_AREA] >= 6 * reach * reach]
+    if len(kept) == 0:
+        return grey
+    x0 = max(0, int(kept[:, 0].min()) - 2 * reach)
+    y0 = max(0, int(kept[:, 1].min()) - 2 * reach)
+    x1 = min(width, int((kept[:, 0] + kept[:, 2]).max()) + 2 * reach)
+    y1 = min(height, int((kept[:, 1] + kept[:, 3]).max()) + 2 * reach)
+    if (x1 - x0) * (y1 - y0) > CROP_MAX_TEXT_SHARE * height * width:
+        return grey
+    return grey[y0:y1, x0:x1].copy()
 
 
 def to_grey(image: np.ndarray) -> np.ndarray:
