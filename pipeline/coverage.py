@@ -14,6 +14,7 @@ from typing import NamedTuple
 import cv2
 import numpy as np
 
+from pipeline.preprocess import ink_mask
 from pipeline.types import Word
 
 # Share of letter-like ink left outside the words read above which a page is
@@ -154,9 +155,7 @@ def _letter_blobs(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Centres and boxes (x, y, w, h) of the ink blobs that could be letters or runs
     of touching letters."""
     height = image.shape[0]
-    ink = cv2.adaptiveThreshold(
-        cv2.medianBlur(image, 3), 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20
-    )
+    ink = ink_mask(image)
     _, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
     widths, heights, areas = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     # No width limit: blurred letters of a word often touch. Rules and frames

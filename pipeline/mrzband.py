@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from pipeline.preprocess import KEEP_TEXT_PX, TARGET_TEXT_PX, median_text_height
+from pipeline.preprocess import KEEP_TEXT_PX, TARGET_TEXT_PX, ink_mask, median_text_height
 from pipeline.types import Box, Word
 
 if TYPE_CHECKING:
@@ -147,9 +147,7 @@ def _text_lines(ink: np.ndarray, letter: float) -> list[tuple[int, int, int, int
 
 def bands_from_lines(grey: np.ndarray) -> list[Band]:
     """Stacks of 2-3 long lines of equal width and left edge, lowest first."""
-    ink = cv2.adaptiveThreshold(
-        cv2.medianBlur(grey, 5), 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 51, 20
-    )
+    ink = ink_mask(grey, smoothing=5, window=51)
     # The page was scaled for its letters to be in tesseract's range: a measure
     # outside it is the grain of an enlarged photo, not letters. An MRZ's
     # letters may be two or three times the page's other letters (a card cut
@@ -280,9 +278,7 @@ def read_band_glyphs(grey: np.ndarray, band: Band) -> str:
     crop = grey[band.y0 : band.y1, band.x0 : band.x1]
     if crop.size == 0:
         return ""
-    ink = cv2.adaptiveThreshold(
-        cv2.medianBlur(crop, 5), 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 51, 20
-    )
+    ink = ink_mask(crop, smoothing=5, window=51)
     lines = []
     for x, y, w, h in _text_lines(ink, band.letter_px):
         margin = int(0.4 * h)

@@ -171,6 +171,23 @@ def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
     return PreparedPage(flat, dpi * scale, skew, grey=straight)
 
 
+def ink_mask(grey: np.ndarray, *, smoothing: int = 3, window: int = 31) -> np.ndarray:
+    """1 where `grey` is clearly darker than its neighbourhood (`window` px wide), else 0.
+
+    The one local threshold behind every measure of ink on a page (letter sizes,
+    text blocks, letters left unread, MRZ lines): a median blur of `smoothing`
+    px first keeps grain and JPEG noise from passing as ink.
+    """
+    return cv2.adaptiveThreshold(
+        cv2.medianBlur(grey, smoothing),
+        1,
+        cv2.ADAPTIVE_THRESH_MEAN_C,
+        cv2.THRESH_BINARY_INV,
+        window,
+        20,
+    )
+
+
 def crop_to_text(grey: np.ndarray) -> np.ndarray:
     """The part of `grey` holding its text blocks, with a margin; the page itself
     when the text fills most of it or none is found.
@@ -180,9 +197,7 @@ def crop_to_text(grey: np.ndarray) -> np.ndarray:
     paper stay small, isolated blobs and are left out.
     """
     height, width = grey.shape[:2]
-    ink = cv2.adaptiveThreshold(
-        cv2.medianBlur(grey, 3), 255, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20
-    )
+    ink = ink_mask(grey)
     reach = max(5, round(max(height, width) / 150))
     blocks = cv2.dilate(ink, np.ones((reach, reach), np.uint8))
     _, _, stats, _ = cv2.connectedComponentsWithStats(blocks, connectivity=8)
@@ -258,9 +273,7 @@ def letter_heights(grey: np.ndarray, *, max_width_ratio: float = 2.5) -> np.ndar
     table under a photographed card out.
     """
     height = grey.shape[0]
-    ink = cv2.adaptiveThreshold(
-        cv2.medianBlur(grey, 3), 1, cv2.ADAPTIVE_THRESH_MEAN_C, cv2.THRESH_BINARY_INV, 31, 20
-    )
+    ink = ink_mask(grey)
     _, _, stats, centres = cv2.connectedComponentsWithStats(ink, connectivity=8)
     widths, heights, areas = stats[1:, 2], stats[1:, 3], stats[1:, 4]
     light = _on_light_background(grey, centres[1:])
