@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -152,17 +152,20 @@ def _find(needle: Sequence[str], hay: Sequence[str], ocr: bool) -> _Found | None
         best = _Found(frozenset(used), edits)
     # joined windows, with and without particles
     targets = {"".join(core), *_particle_suffixes(needle)}
+    for start, end, window in _windows(hay):
+        for joined in {"".join(window), "".join(_core(window))} - {""}:
+            for target in targets:
+                dist = Levenshtein.distance(joined, target)
+                if dist <= _allowed_edits(target, ocr) and (best is None or dist < best.edits):
+                    best = _Found(frozenset(range(start, end)), dist)
+    return best
+
+
+def _windows(hay: Sequence[str]) -> Iterator[tuple[int, int, Sequence[str]]]:
+    """Every run of 1 to _MAX_WINDOW consecutive tokens of `hay`: (start, end, tokens)."""
     for start in range(len(hay)):
         for end in range(start + 1, min(start + _MAX_WINDOW, len(hay)) + 1):
-            window = hay[start:end]
-            for joined in {"".join(window), "".join(_core(window))}:
-                if not joined:
-                    continue
-                for target in targets:
-                    dist = Levenshtein.distance(joined, target)
-                    if dist <= _allowed_edits(target, ocr) and (best is None or dist < best.edits):
-                        best = _Found(frozenset(range(start, end)), dist)
-    return best
+            yield start, end, hay[start:end]
 
 
 def _particle_suffixes(needle: Sequence[str]) -> set[str]:
@@ -192,9 +195,7 @@ def _near_miss(needle: Sequence[str], hay: Sequence[str]) -> bool:
     if len(target) < 4:
         return False
     return any(
-        Levenshtein.distance("".join(_core(hay[s:e])), target) <= 1
-        for s in range(len(hay))
-        for e in range(s + 1, min(s + _MAX_WINDOW, len(hay)) + 1)
+        Levenshtein.distance("".join(_core(window)), target) <= 1 for _, _, window in _windows(hay)
     )
 
 
@@ -218,14 +219,15 @@ def _score(expected: PersonName, read: str) -> float:
 def _similarity(needle: Sequence[str], hay: Sequence[str]) -> float:
     """Best normalised Levenshtein similarity of `needle`, joined, to a window of `hay`."""
     targets = {"".join(_core(needle) or needle), *_particle_suffixes(needle)}
-    best = 0.0
-    for start in range(len(hay)):
-        for end in range(start + 1, min(start + _MAX_WINDOW, len(hay)) + 1):
-            window = hay[start:end]
-            for joined in {"".join(window), "".join(_core(window))} - {""}:
-                for target in targets:
-                    best = max(best, Levenshtein.normalized_similarity(joined, target))
-    return best
+    return max(
+        (
+            Levenshtein.normalized_similarity(joined, target)
+            for _, _, window in _windows(hay)
+            for joined in {"".join(window), "".join(_core(window))} - {""}
+            for target in targets
+        ),
+        default=0.0,
+    )
 
 
 def match_person(
