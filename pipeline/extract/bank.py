@@ -5,6 +5,7 @@ from __future__ import annotations
 from pipeline.extract.identifiers import (
     Identifier,
     iban_from_rib_row,
+    iban_of_rib_row,
     parse_bic,
     parse_iban,
     parse_rib_row,
@@ -43,6 +44,16 @@ def _iban(doc: DocText) -> ExtractedField | None:
             return make_field(
                 FieldName.IBAN, ident.value, Hit(line, ident.raw), validated=ident.valid
             )
+    return _iban_from_rib_table(doc)
+
+
+def _iban_from_rib_table(doc: DocText) -> ExtractedField | None:
+    """No IBAN line read (a framed box the OCR left out): the RIB table, key checked, gives it."""
+    for line in doc.lines:
+        row = parse_rib_row(line.text)
+        ident = iban_of_rib_row(row) if row else None
+        if ident is not None:
+            return make_field(FieldName.IBAN, ident.value, Hit(line, line.text), validated=True)
     return None
 
 

@@ -30,7 +30,17 @@ IBAN_LENGTHS = {
 }  # fmt: skip
 IBAN_MAX = 34
 # Country code, check digits, then groups of characters separated by single spaces.
-IBAN_START = re.compile(r"(?<![A-Z0-9])([A-Z]{2})\s?([0-9OIlSB]{2})((?:\s?[A-Z0-9]){8,40})")
+# Inside a group, OCR reads a smudged or cut character as a bracket or a bar
+# ("FR76 300) 2332"): such a mark stands for one unknown character.
+IBAN_START = re.compile(
+    r"(?<![A-Z0-9])([A-Z]{2})\s?([0-9OIlSB]{2})((?:\s?(?:[A-Z0-9]|[()\[\]{}|!](?=\s?[A-Z0-9]))){8,40})"
+)
+_UNKNOWN_MARKS = re.compile(r"[()\[\]{}|!]")
+UNKNOWN_CHAR = "?"
+# Every IBAN holds a long run of digits (a French one 23 of 27 characters, a British
+# one 18 of 22): a line of capitals ("THIBAULT ELECTRICITE", its "IB" read as check
+# digits) is no IBAN.
+_IBAN_MIN_DIGITS = 10
 BIC_PATTERN = re.compile(r"(?<![A-Z0-9])([A-Z]{4}[A-Z]{2}[A-Z0-9]{2}(?:[A-Z0-9]{3})?)(?![A-Z0-9])")
 DIGIT_RUN = re.compile(r"(?<![0-9A-Za-z])[0-9OIlSB](?:[ \u00a0\u202f.]?[0-9OIlSB]){8,16}(?![0-9])")
 
@@ -69,13 +79,25 @@ def _iban_candidates(compact: str) -> list[str]:
     return list(dict.fromkeys(candidates))
 
 
+def _iban_match(text: str) -> re.Match[str] | None:
+    """The first run of `text` shaped like an IBAN and holding enough digits to be one."""
+    for match in IBAN_START.finditer(text.upper()):
+        if sum(c.isdigit() for c in match[0]) >= _IBAN_MIN_DIGITS:
+            return match
+    return None
+
+
 def parse_iban(text: str) -> Identifier | None:
-    """The first IBAN-looking run in `text` (upper case expected), validated and repaired."""
-    match = IBAN_START.search(text.upper())
+    """The first IBAN-looking run in `text` (upper case expected), validated and repaired.
+
+    A character read as a bracket or a bar is kept as `UNKNOWN_CHAR`: the value
+    then fails its key, and only the RIB table may settle it (`iban_from_rib_row`).
+    """
+    match = _iban_match(text)
     if not match:
         return None
     country = match[1]
-    body = re.sub(r"\s", "", match[3])
+    body = _UNKNOWN_MARKS.sub(UNKNOWN_CHAR, re.sub(r"\s", "", match[3]))
     length = IBAN_LENGTHS.get(country)
     compact = (country + match[2] + body)[: length or IBAN_MAX]
     if length and len(compact) < length:
@@ -155,6 +177,20 @@ def iban_from_rib_row(read: Identifier, row: RibRow) -> Identifier | None:
         if Levenshtein.distance(read.value, rebuilt) <= len(rebuilt) * _REBUILT_MAX_EDIT_SHARE:
             return Identifier(rebuilt, read.raw, True)
     return None
+
+
+def iban_of_rib_row(row: RibRow) -> Identifier | None:
+    """The French IBAN a RIB table row stands for, when its own RIB key checks it.
+
+    A French IBAN is "FR", two check digits computed from the BBAN, and the BBAN
+    (bank, branch, account, key): the table holds all of it. The RIB key is a
+    mod-97 check of its own, as strong as the IBAN's, so a misread row fails it.
+    """
+    if row.key is None or not rib_key_valid(row, row.key):
+        return None
+    bban = f"{row.bank}{row.branch}{row.account}{row.key}"
+    iban = f"FR{stdnum_iban.calc_check_digits('FR00' + bban)}{bban}"
+    return Identifier(iban, f"{row.bank} {row.branch} {row.account} {row.key}", True)
 
 
 def _well_formed_french(compact: str) -> bool:

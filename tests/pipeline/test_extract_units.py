@@ -231,3 +231,43 @@ def test_rib_table_never_overrules_a_wrong_iban() -> None:
     assert rib_page(one_digit_off) == "invalid:FR7630004008230001045678944"
     # A text layer prints what the document says: a broken IBAN there is broken.
     assert rib_page(lost_group, source=TextSource.TEXT_LAYER).startswith("invalid:")
+
+
+@pytest.mark.parametrize(
+    ("iban_line", "as_read"),
+    [
+        # a smudged digit read as a bracket
+        ("FR76 300) 4008 2300 0104 5678 943", "FR76300?4008230001045678943"),
+        # the bank code's first digits read as two letters and a bracket, one lost
+        ("FR76 Kl) 4008 2300 0104 5678 943", "FR76KL?4008230001045678943"),
+    ],
+)
+def test_iban_with_a_character_read_as_a_mark_is_settled_by_the_rib_table(
+    iban_line: str, as_read: str
+) -> None:
+    assert rib_page(iban_line) == RIB_IBAN
+    no_key = RIB_TABLE.replace(" 43\n", "\n")
+    assert rib_page(iban_line, no_key) == RIB_IBAN
+    # Without a table to settle it, the mark stays an unknown character: invalid.
+    assert rib_page(iban_line, table="") == f"invalid:{as_read}"
+
+
+def test_a_line_of_capitals_is_no_iban() -> None:
+    # "IB" in a company name looks like check digits; without digits it is no IBAN.
+    assert parse_iban("THIBAULT ELECTRICITE SASU") is None
+    assert parse_iban("STIBOLT LOGISTIQUE ET TRANSPORTS") is None
+    assert parse_iban("IBAN : FR76 3000 4008 2300 0104 5678 943") is not None
+
+
+def test_iban_lost_by_the_ocr_is_the_rib_table_when_its_key_checks() -> None:
+    inline = "Banque 30004 Guichet 00823 Compte 00010456789 Clé 43\n"
+    text = f"Vos coordonnées bancaires\nTitulaire\nM. Jean DUPONT\n{inline}"
+    found = extract_fields(piece(text, source=TextSource.OCR, confidence=0.9),
+                           DocType.BANK_DETAILS, as_of=AS_OF, trust=None)  # fmt: skip
+    assert found.fields[FieldName.IBAN].value == RIB_IBAN
+    assert FieldName.IBAN not in found.invalid
+    # A row whose key fails (a misread account, or a planted wrong number) gives nothing.
+    wrong = text.replace("00010456789", "00010456788")
+    found = extract_fields(piece(wrong, source=TextSource.OCR, confidence=0.9),
+                           DocType.BANK_DETAILS, as_of=AS_OF, trust=None)  # fmt: skip
+    assert FieldName.IBAN not in found.fields
