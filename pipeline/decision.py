@@ -24,6 +24,7 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 
 from pydantic import BaseModel, Field
+from rapidfuzz.distance import Levenshtein
 
 from pipeline.applicants import Applicant
 from pipeline.checks import (
@@ -37,6 +38,7 @@ from pipeline.checks import (
 )
 from pipeline.errors import InvalidApplicant, blames_the_file
 from pipeline.fields import DocType, Evidence, ExtractedField, FieldName
+from pipeline.names import tokens
 from pipeline.procedures import Procedure, Requirement
 from pipeline.rules import (
     RULES,
@@ -44,10 +46,11 @@ from pipeline.rules import (
     RuleContext,
     duplicate_file,
     missing_piece,
+    other_side_verified,
     type_mismatch,
     type_uncertain,
 )
-from pipeline.types import ErrorInfo
+from pipeline.types import ErrorInfo, TextSource
 
 
 class PieceInput(BaseModel):
@@ -64,6 +67,8 @@ class PieceInput(BaseModel):
     photo: PhotoMeasurement | None = None  # for id_photo pieces
     requirement_hint: str | None = None  # upload slot, used only when the type is unknown
     texts: list[str] = Field(default_factory=list)  # page texts, for rules that look beyond fields
+    # set on an illegible card side: the file whose verified MRZ establishes its holder
+    companion_of: str | None = None
 
 
 class Assignment(BaseModel):
@@ -118,7 +123,7 @@ class DossierReport(BaseModel):
 
 def is_abstained(piece: PieceInput, procedure: Procedure) -> bool:
     """A readable piece whose type is a guess (or unknown): its type is for a human to confirm."""
-    if piece.error is not None:
+    if piece.error is not None or piece.companion_of is not None:
         return False
     # A type told from text too garbled to trust (a legibility doubt) is a guess too:
     # a washed-out scan's noise was typed a CV at 0.86.
@@ -304,6 +309,129 @@ def _unreadable_message(piece: PieceInput, label: str | None = None) -> str:
     return f"{prefix} fichier « {piece.file} » n'a pas pu être lu. {piece.error.message}"
 
 
+# ---------------------------------------------------------------- companion sides
+
+# Cards with two sides, one of which carries the MRZ (TD1): a passport has no other side.
+_TWO_SIDED = frozenset({DocType.IDENTITY_CARD, DocType.RESIDENCE_PERMIT})
+_IDENTITY = _TWO_SIDED | {DocType.PASSPORT}
+# What a rule may say of a side that was not legible enough to hold the value.
+_SILENT = frozenset({CheckCode.FIELD_MISSING, CheckCode.DATE_MISSING})
+
+
+def machine_verified(piece: PieceInput, procedure: Procedure) -> bool:
+    """A legible card side whose MRZ verified as read, check digit by check digit:
+    its holder's names come from the machine-readable zone, not from a guess."""
+    if piece.doc_type not in _TWO_SIDED or is_abstained(piece, procedure):
+        return False
+    if any(c.status is not CheckStatus.OK for c in piece.checks):
+        return False
+    by_name = {f.name: f for f in piece.fields}
+    mrz = by_name.get(FieldName.MRZ)
+    names = [by_name.get(FieldName.LAST_NAME), by_name.get(FieldName.FIRST_NAMES)]
+    return (
+        mrz is not None
+        and mrz.evidence.source is TextSource.MRZ
+        and mrz.evidence.confidence >= 1.0
+        and all(f is not None and f.evidence.confidence >= 1.0 for f in names)
+    )
+
+
+def _only_illegible(piece: PieceInput) -> bool:
+    """A readable file guessed to be an identity document whose one problem is legibility."""
+    return (
+        piece.error is None
+        and piece.doc_type in _IDENTITY
+        and any(c.code is CheckCode.LEGIBILITY_LOW for c in piece.checks)
+        and all(
+            c.status is CheckStatus.OK or c.code is CheckCode.LEGIBILITY_LOW for c in piece.checks
+        )
+    )
+
+
+def _silent_beside(
+    side: PieceInput,
+    companion: PieceInput,
+    applicant: Applicant,
+    procedure: Procedure,
+    as_of: date,
+) -> bool:
+    """Whether nothing read on `side`, taken as `companion`'s document, disagrees: no
+    rule of its requirement fails but for values it could not read, and every name
+    word it shows is one of the companion's (two sides of one card, one holder)."""
+    requirement = next((r for r in procedure.requirements if companion.doc_type in r.accept), None)
+    if requirement is None or not _same_holder(side, companion):
+        return False
+    as_companion = side.model_copy(update={"doc_type": companion.doc_type})
+    checks = run_rules(requirement, [as_companion], applicant, procedure, as_of)
+    return all(
+        c.status is CheckStatus.OK or c.code in _SILENT or c.code is CheckCode.NAME_MISMATCH
+        for c in checks
+    )
+
+
+def _same_holder(side: PieceInput, companion: PieceInput) -> bool:
+    """Every name word read on `side` is among the same names of `companion`, one wrong
+    letter allowed in a word of four or more (a blurred side reads some letters wrong)."""
+    known = {f.name: f.value for f in companion.fields}
+    pools = {
+        FieldName.LAST_NAME: (FieldName.LAST_NAME, FieldName.BIRTH_NAME),
+        FieldName.BIRTH_NAME: (FieldName.LAST_NAME, FieldName.BIRTH_NAME),
+        FieldName.FIRST_NAMES: (FieldName.FIRST_NAMES,),
+    }
+    for read in side.fields:
+        if read.name not in pools:
+            continue
+        pool = tokens(" ".join(known.get(n, "") for n in pools[read.name]))
+        for word in tokens(read.value):
+            allowed = 1 if len(word) >= 4 else 0
+            if not any(Levenshtein.distance(word, k) <= allowed for k in pool):
+                return False
+    return True
+
+
+def with_companion_sides(
+    pieces: Sequence[PieceInput], applicant: Applicant, procedure: Procedure, as_of: date
+) -> list[PieceInput]:
+    """Pair each illegible identity-document file with a card side whose MRZ verified.
+
+    A blurred recto photo beside a verso whose every MRZ check digit passed adds
+    nothing a person could check better: the holder, the number and the dates are
+    machine-verified on the verso. Such a side becomes part of the verso's piece,
+    its guessed fields set aside, its legibility doubt replaced by an `ok` that says
+    why (OTHER_SIDE_VERIFIED). Only when what little it shows agrees with the rules;
+    one side per verified card; the caller keeps this only if no piece is then missing.
+    """
+    verified = [p for p in pieces if machine_verified(p, procedure)]
+    out = list(pieces)
+    for index, side in enumerate(pieces):
+        if not verified or not _only_illegible(side):
+            continue
+        companion = verified[0]
+        if not _silent_beside(side, companion, applicant, procedure, as_of):
+            continue
+        verified.pop(0)
+        pages = sorted(
+            {
+                e.page
+                for c in side.checks
+                if c.code is CheckCode.LEGIBILITY_LOW
+                for e in c.evidence
+                if e.page is not None
+            }
+        )
+        checks = [c for c in side.checks if c.code is not CheckCode.LEGIBILITY_LOW]
+        checks += [other_side_verified(page, companion.file) for page in pages or [1]]
+        out[index] = side.model_copy(
+            update={
+                "doc_type": companion.doc_type,
+                "fields": [],
+                "checks": checks,
+                "companion_of": companion.file,
+            }
+        )
+    return out
+
+
 # ---------------------------------------------------------------- decision
 
 
@@ -322,6 +450,23 @@ def decide(
             detail=f"applicant kind {applicant.kind} for a {procedure.applicant} procedure",
         )
     _refuse_duplicate_names(pieces)
+    paired = with_companion_sides(pieces, applicant, procedure, as_of)
+    if paired != list(pieces):
+        report = _decided(procedure, applicant, paired, as_of, dossier_id)
+        # A paired side was a guess set aside; were a piece missing, that guess might
+        # have been it (a blurred RIB typed an identity card): back to the guess.
+        if not any(r.status is RequirementStatus.MISSING for r in report.requirements):
+            return report
+    return _decided(procedure, applicant, pieces, as_of, dossier_id)
+
+
+def _decided(
+    procedure: Procedure,
+    applicant: Applicant,
+    pieces: Sequence[PieceInput],
+    as_of: date,
+    dossier_id: str | None,
+) -> DossierReport:
     by_file = {p.file: p for p in pieces}
     assignment = assign_pieces(pieces, procedure)
     evaluated = {

@@ -34,6 +34,7 @@ class CheckCode(StrEnum):
     LEGIBILITY_LOW = "LEGIBILITY_LOW"
     TYPE_UNCERTAIN = "TYPE_UNCERTAIN"
     TYPE_MISMATCH = "TYPE_MISMATCH"
+    OTHER_SIDE_VERIFIED = "OTHER_SIDE_VERIFIED"
     # dossier checks
     MISSING_PIECE = "MISSING_PIECE"
     DUPLICATE_FILE = "DUPLICATE_FILE"
@@ -153,6 +154,11 @@ MESSAGES: dict[CheckCode, Wording] = {
         ok="Le type de document est attendu par la démarche.",
         citizen="Le document « {file} » ({doc_type_label}) n'est pas demandé pour cette démarche.",
         officer="Document de type « {doc_type_label} » non attendu par la démarche {procedure}.",
+    ),
+    CheckCode.OTHER_SIDE_VERIFIED: Wording(
+        ok="Face peu lisible (page {page}) : le titulaire est établi par la bande MRZ vérifiée de l'autre face, « {companion} ».",
+        citizen="Cette face du titre est peu lisible et son autre face ne suffit pas à établir le titulaire.",
+        officer="Face peu lisible (page {page}) dont l'autre face, « {companion} », n'a pas de bande MRZ vérifiée.",
     ),
     CheckCode.MISSING_PIECE: Wording(
         ok="La pièce « {label} » est présente.",

@@ -594,6 +594,12 @@ def legibility_low(page: int, detail: str) -> Check:
     return check.model_copy(update={"evidence": [CheckEvidence(page=page)]})
 
 
+def other_side_verified(page: int, companion: str) -> Check:
+    """An illegible card side whose holder the verified MRZ of its other side establishes."""
+    check = ok(CheckCode.OTHER_SIDE_VERIFIED, page=page, companion=companion)
+    return check.model_copy(update={"evidence": [CheckEvidence(page=page)]})
+
+
 def type_uncertain(doc_type: DocType | None, confidence: float, threshold: float) -> Check:
     """The classifier abstained: its best guess is below the procedure's threshold."""
     return doubt(

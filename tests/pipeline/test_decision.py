@@ -21,8 +21,8 @@ from pipeline.errors import InvalidApplicant
 from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.messages import CheckCode
 from pipeline.procedures import Procedure, Requirement, RuleRef, get_procedure
-from pipeline.rules import PhotoMeasurement, legibility_low
-from pipeline.types import ErrorInfo
+from pipeline.rules import PhotoMeasurement, legibility_low, mrz_invalid
+from pipeline.types import ErrorInfo, TextSource
 from tests.pipeline.fieldkit import SIRET, WEAK, company, field, ocr, person
 
 AS_OF = date(2026, 3, 15)
@@ -484,3 +484,108 @@ def test_readable_piece_of_unknown_type_is_doubtful_never_valid() -> None:
     report = run([*complete_dossier(), unknown])
     assert piece_of(report, "inconnu.pdf").status is PieceStatus.DOUBTFUL
     assert report.decision is Decision.TO_REVIEW
+
+
+# ---------------------------------------------------------------- companion sides
+
+
+def mrz_verso(**extra: object) -> PieceInput:
+    """A card verso whose MRZ verified as read: holder, number and dates at 1.0."""
+    mrz = TextSource.MRZ
+    return piece(
+        "cni-verso.jpg",
+        DocType.IDENTITY_CARD,
+        field(F.MRZ, "IDFRAX4RTBPFW46<<<<<<<<<<<<<<<", source=mrz),
+        field(F.LAST_NAME, "MARTIN", source=mrz),
+        field(F.FIRST_NAMES, "ANNE LOUISE", source=mrz),
+        field(F.EXPIRY_DATE, "2030-01-01", source=mrz),
+        **extra,
+    )
+
+
+def blurred_recto(*items: ExtractedField, **extra: object) -> PieceInput:
+    data: dict[str, object] = {
+        "confidence": 0.51,
+        "checks": [legibility_low(1, "lecture incertaine (confiance 41 %)")],
+    }
+    data.update(extra)
+    return piece("cni-recto.jpg", DocType.PASSPORT, *items, **data)
+
+
+def guessed(side: PieceInput, doc_type: DocType) -> PieceInput:
+    return side.model_copy(update={"doc_type": doc_type})
+
+
+def test_an_illegible_side_beside_a_verified_mrz_side_is_part_of_that_card() -> None:
+    pieces = [blurred_recto(), mrz_verso(), *complete_dossier()[1:]]
+    report = run(pieces)
+    assert report.decision is Decision.ACCEPTED
+    recto = piece_of(report, "cni-recto.jpg")
+    assert recto.requirement == "identite"
+    assert recto.type is DocType.IDENTITY_CARD
+    assert recto.status is PieceStatus.VALID
+    [vouched] = [c for c in recto.checks if c.code is CheckCode.OTHER_SIDE_VERIFIED]
+    assert vouched.status is CheckStatus.OK
+    assert "cni-verso.jpg" in vouched.officer_message
+    assert not any(c.code is CheckCode.LEGIBILITY_LOW for c in recto.checks)
+    assert requirement_of(report, "identite").pieces == ["cni-recto.jpg", "cni-verso.jpg"]
+    # the few words read on the blurred side are the verso's surname, one letter wrong
+    surname_only = blurred_recto(ocr(F.LAST_NAME, "MARTlN", confidence=WEAK))
+    assert run([surname_only, *pieces[1:]]).decision is Decision.ACCEPTED
+
+
+def test_no_companion_without_a_verified_mrz() -> None:
+    # the verso's names read by OCR, not checked by MRZ check digits: a person looks
+    ocr_verso = piece(
+        "cni-verso.jpg",
+        DocType.IDENTITY_CARD,
+        ocr(F.LAST_NAME, "MARTIN"),
+        ocr(F.FIRST_NAMES, "Anne"),
+        ocr(F.EXPIRY_DATE, "2030-01-01"),
+    )
+    assert run([blurred_recto(), ocr_verso, *complete_dossier()[1:]]).decision is (
+        Decision.TO_REVIEW
+    )
+    # a verified MRZ whose own page has a doubt is no better
+    doubtful = mrz_verso(checks=[legibility_low(1, "flou")])
+    assert run([blurred_recto(), doubtful, *complete_dossier()[1:]]).decision is (
+        Decision.TO_REVIEW
+    )
+    # a passport is one page: it has no other side to vouch for
+    passport = guessed(mrz_verso(), DocType.PASSPORT)
+    assert run([blurred_recto(), passport, *complete_dossier()[1:]]).decision is (
+        Decision.TO_REVIEW
+    )
+
+
+def test_an_illegible_side_that_shows_something_else_stays_a_doubt() -> None:
+    # another surname read on the blurred side, even weakly: two people, a person decides
+    other = blurred_recto(ocr(F.LAST_NAME, "DURAND", confidence=WEAK))
+    report = run([other, mrz_verso(), *complete_dossier()[1:]])
+    assert report.decision is Decision.TO_REVIEW
+    assert piece_of(report, "cni-recto.jpg").status is PieceStatus.DOUBTFUL
+    # a side with a problem besides legibility (a failed MRZ of its own) is not paired
+    broken = blurred_recto(
+        checks=[legibility_low(1, "flou"), mrz_invalid([ocr(F.MRZ, "IDFRA<<", WEAK)], "format")]
+    )
+    assert run([broken, mrz_verso(), *complete_dossier()[1:]]).decision is Decision.TO_REVIEW
+    # a blurred file guessed a bank statement is no card side
+    rib_guess = guessed(blurred_recto(), DocType.BANK_DETAILS)
+    assert run([rib_guess, mrz_verso(), *complete_dossier()[1:]]).decision is Decision.TO_REVIEW
+
+
+def test_a_paired_side_that_leaves_a_piece_missing_is_still_a_guess() -> None:
+    # The blurred file may be the missing RIB typed an identity document: review, not
+    # "RIB missing".
+    pieces = [blurred_recto(), mrz_verso(), *complete_dossier()[1:3], complete_dossier()[4]]
+    report = run(pieces)
+    assert report.decision is Decision.TO_REVIEW
+    assert piece_of(report, "cni-recto.jpg").status is PieceStatus.DOUBTFUL
+
+
+def test_only_one_side_per_verified_card() -> None:
+    second = blurred_recto().model_copy(update={"file": "autre.jpg", "sha256": "f" * 64})
+    report = run([blurred_recto(), second, mrz_verso(), *complete_dossier()[1:]])
+    assert report.decision is Decision.TO_REVIEW
+    assert piece_of(report, "cni-recto.jpg").status is PieceStatus.VALID
+    assert piece_of(report, "autre.jpg").status is PieceStatus.DOUBTFUL
