@@ -26,7 +26,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.applicants import Applicant
+from pipeline.applicants import Applicant, CompanyApplicant
 from pipeline.checks import (
     Check,
     CheckCode,
@@ -357,9 +357,9 @@ def _silent_beside(
 ) -> bool:
     """Whether nothing read on `side`, taken as `companion`'s document, disagrees: no
     rule of its requirement fails but for values it could not read, and every name
-    word it shows is one of the companion's (two sides of one card, one holder)."""
+    word it shows is one the card's holder bears (two sides of one card, one holder)."""
     requirement = next((r for r in procedure.requirements if companion.doc_type in r.accept), None)
-    if requirement is None or not _same_holder(side, companion):
+    if requirement is None or not _same_holder(side, companion, applicant):
         return False
     as_companion = side.model_copy(update={"doc_type": companion.doc_type})
     checks = run_rules(requirement, [as_companion], applicant, procedure, as_of)
@@ -369,24 +369,33 @@ def _silent_beside(
     )
 
 
-def _same_holder(side: PieceInput, companion: PieceInput) -> bool:
-    """Every name word read on `side` is among the same names of `companion`, one wrong
-    letter allowed in a word of four or more (a blurred side reads some letters wrong)."""
+def _same_holder(side: PieceInput, companion: PieceInput, applicant: Applicant) -> bool:
+    """Every name word read on `side` is one of the same names of `companion` or of the
+    applicant (a card prints the usage name its MRZ leaves out), one wrong letter
+    allowed in a word of four or more (a blurred side reads some letters wrong)."""
+    person = applicant.representative if isinstance(applicant, CompanyApplicant) else applicant
+    surnames = [person.last_name, person.birth_name or ""]
     known = {f.name: f.value for f in companion.fields}
+    for n in (FieldName.LAST_NAME, FieldName.BIRTH_NAME):
+        surnames.append(known.get(n, ""))
     pools = {
-        FieldName.LAST_NAME: (FieldName.LAST_NAME, FieldName.BIRTH_NAME),
-        FieldName.BIRTH_NAME: (FieldName.LAST_NAME, FieldName.BIRTH_NAME),
-        FieldName.FIRST_NAMES: (FieldName.FIRST_NAMES,),
+        FieldName.LAST_NAME: tokens(" ".join(surnames)),
+        FieldName.BIRTH_NAME: tokens(" ".join(surnames)),
+        FieldName.FIRST_NAMES: tokens(
+            f"{person.first_name} {known.get(FieldName.FIRST_NAMES, '')}"
+        ),
     }
-    for read in side.fields:
-        if read.name not in pools:
-            continue
-        pool = tokens(" ".join(known.get(n, "") for n in pools[read.name]))
-        for word in tokens(read.value):
-            allowed = 1 if len(word) >= 4 else 0
-            if not any(Levenshtein.distance(word, k) <= allowed for k in pool):
-                return False
-    return True
+    return all(
+        _among(word, pools[read.name])
+        for read in side.fields
+        if read.name in pools
+        for word in tokens(read.value)
+    )
+
+
+def _among(word: str, pool: Sequence[str]) -> bool:
+    allowed = 1 if len(word) >= 4 else 0
+    return any(Levenshtein.distance(word, known) <= allowed for known in pool)
 
 
 def with_companion_sides(

@@ -532,6 +532,18 @@ def test_an_illegible_side_beside_a_verified_mrz_side_is_part_of_that_card() -> 
     # the few words read on the blurred side are the verso's surname, one letter wrong
     surname_only = blurred_recto(ocr(F.LAST_NAME, "MARTlN", confidence=WEAK))
     assert run([surname_only, *pieces[1:]]).decision is Decision.ACCEPTED
+    # the MRZ carries the birth name; the recto prints the applicant's usage name
+    birth_mrz = mrz_verso().model_copy(
+        update={
+            "fields": [
+                *mrz_verso().fields[:1],
+                field(F.LAST_NAME, "DUPONT", source=TextSource.MRZ),
+                *mrz_verso().fields[2:],
+            ]
+        }
+    )
+    usage = blurred_recto(ocr(F.LAST_NAME, "MARTIN", confidence=WEAK))
+    assert run([usage, birth_mrz, *pieces[2:]]).decision is Decision.ACCEPTED
 
 
 def test_no_companion_without_a_verified_mrz() -> None:
