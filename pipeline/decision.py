@@ -566,6 +566,7 @@ def _decision(
     )
     invalid = [e for e in required if e.report.status is RequirementStatus.INVALID]
     missing = [e for e in required if e.report.status is RequirementStatus.MISSING]
+    guessing = guessing or _maybe_mistyped(procedure, missing, assignment, by_file)
     blocking = invalid + ([] if guessing else missing)
     if blocking:
         messages = _unique(m for e in blocking for m in e.messages)
@@ -577,6 +578,30 @@ def _decision(
         any(e.report.status is not RequirementStatus.OK for e in required + optional) or guessing
     )
     return (Decision.TO_REVIEW if doubtful else Decision.ACCEPTED), []
+
+
+def _maybe_mistyped(
+    procedure: Procedure,
+    missing: Sequence[_Evaluated],
+    assignment: Assignment,
+    by_file: dict[str, PieceInput],
+) -> bool:
+    """Whether a file of a type no requirement wants is kin to a missing piece.
+
+    Identity cards, residence permits and passports share their layout, their
+    fields and often their MRZ format: the classifier confuses them (a blurred
+    identity card photo typed a residence permit at 0.64), and a representative's
+    identity then looks missing. A person tells them apart; the citizen is not
+    told to send what is already there.
+    """
+    missing_ids = {e.report.id for e in missing}
+    wanted = {t for r in procedure.requirements if r.id in missing_ids for t in r.accept}
+    if not wanted & _IDENTITY:
+        return False
+    return any(
+        check.code is CheckCode.TYPE_MISMATCH and by_file[file].doc_type in _IDENTITY
+        for file, check in assignment.unexpected.items()
+    )
 
 
 def _unique(messages: Iterable[str]) -> list[str]:

@@ -385,6 +385,49 @@ def test_company_dossier() -> None:
         decide(procedure, person(), pieces, AS_OF)
 
 
+def test_an_identity_document_of_an_unwanted_kind_may_be_the_missing_one_mistyped() -> None:
+    # aide-entreprise wants an identity card or a passport of the representative: a
+    # file typed a residence permit may be a card the classifier confused, so a person
+    # looks rather than the citizen being told the identity document is missing.
+    procedure = get_procedure("aide-entreprise")
+    kbis = piece(
+        "kbis.pdf",
+        DocType.COMPANY_EXTRACT,
+        field(F.SIREN, "732829320"),
+        field(F.DOCUMENT_DATE, "2026-02-01"),
+    )
+    urssaf = piece(
+        "urssaf.pdf",
+        DocType.URSSAF_CERTIFICATE,
+        field(F.SIRET, SIRET),
+        field(F.DOCUMENT_DATE, "2025-11-01"),
+    )
+    rib = piece(
+        "rib.pdf",
+        DocType.BANK_DETAILS,
+        field(F.ACCOUNT_HOLDER, "SARL BOULANGERIE MARTIN"),
+        field(F.IBAN, GOOD_IBAN),
+    )
+    permit = piece("titre.jpg", DocType.RESIDENCE_PERMIT, confidence=0.64)
+    report = decide(procedure, company(), [kbis, urssaf, rib, permit], AS_OF)
+    assert report.decision is Decision.TO_REVIEW
+    assert piece_of(report, "titre.jpg").status is PieceStatus.UNEXPECTED
+    # a document of another family is no such kin: the identity document is missing
+    payslip = piece("bulletin.pdf", DocType.PAYSLIP)
+    report = decide(procedure, company(), [kbis, urssaf, rib, payslip], AS_OF)
+    assert report.decision is Decision.INCOMPLETE
+    # nor is the permit when nothing is missing: it is an extra, unexpected file
+    passport = piece(
+        "passeport.pdf",
+        DocType.PASSPORT,
+        field(F.LAST_NAME, "MOREAU"),
+        field(F.FIRST_NAMES, "Luc"),
+        field(F.EXPIRY_DATE, "2029-05-05"),
+    )
+    report = decide(procedure, company(), [kbis, urssaf, rib, passport, permit], AS_OF)
+    assert report.decision is Decision.ACCEPTED
+
+
 def test_photo_requirement_uses_the_measurement() -> None:
     procedure = get_procedure("transport-scolaire")
     base = [p for p in complete_dossier() if p.file in {"cni.pdf", "facture.pdf", "certificat.pdf"}]
