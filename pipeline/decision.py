@@ -26,7 +26,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 from rapidfuzz.distance import Levenshtein
 
-from pipeline.applicants import Applicant, CompanyApplicant
+from pipeline.applicants import Applicant
 from pipeline.checks import (
     Check,
     CheckCode,
@@ -45,6 +45,7 @@ from pipeline.rules import (
     PhotoMeasurement,
     RuleContext,
     duplicate_file,
+    expected_person,
     missing_piece,
     other_side_verified,
     type_mismatch,
@@ -373,16 +374,19 @@ def _same_holder(side: PieceInput, companion: PieceInput, applicant: Applicant) 
     """Every name word read on `side` is one of the same names of `companion` or of the
     applicant (a card prints the usage name its MRZ leaves out), one wrong letter
     allowed in a word of four or more (a blurred side reads some letters wrong)."""
-    person = applicant.representative if isinstance(applicant, CompanyApplicant) else applicant
-    surnames = [person.last_name, person.birth_name or ""]
+    person = expected_person(applicant)
     known = {f.name: f.value for f in companion.fields}
-    for n in (FieldName.LAST_NAME, FieldName.BIRTH_NAME):
-        surnames.append(known.get(n, ""))
+    surnames = tokens(
+        " ".join(
+            [person.last_name, person.birth_name or ""]
+            + [known.get(n, "") for n in (FieldName.LAST_NAME, FieldName.BIRTH_NAME)]
+        )
+    )
     pools = {
-        FieldName.LAST_NAME: tokens(" ".join(surnames)),
-        FieldName.BIRTH_NAME: tokens(" ".join(surnames)),
+        FieldName.LAST_NAME: surnames,
+        FieldName.BIRTH_NAME: surnames,
         FieldName.FIRST_NAMES: tokens(
-            f"{person.first_name} {known.get(FieldName.FIRST_NAMES, '')}"
+            f"{person.first_names} {known.get(FieldName.FIRST_NAMES, '')}"
         ),
     }
     return all(

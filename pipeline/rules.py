@@ -291,7 +291,8 @@ def school_year(fields: Fields, applicant: Applicant, ctx: RuleContext, param: s
 # ---------------------------------------------------------------- names
 
 
-def _expected_person(applicant: Applicant) -> PersonName:
+def expected_person(applicant: Applicant) -> PersonName:
+    """The person a document must name: the applicant, or a company's representative."""
     if isinstance(applicant, PersonApplicant):
         return PersonName(applicant.last_name, applicant.first_name, applicant.birth_name)
     rep = applicant.representative
@@ -407,7 +408,7 @@ def name_matches_applicant(
     fields: Fields, applicant: Applicant, ctx: RuleContext, param: None
 ) -> list[Check]:
     """The person named on the document is the applicant (or, for a company, its representative)."""
-    expected = _expected_person(applicant)
+    expected = expected_person(applicant)
     expected_text = " ".join(filter(None, [expected.first_names, expected.last_name]))
     last = fields.get(FieldName.LAST_NAME)
     if last is not None:
@@ -463,7 +464,7 @@ def holder_matches_applicant(
         result = match_company(applicant.company_name, holder.value)
         expected_text = applicant.company_name
     else:
-        expected = _expected_person(applicant)
+        expected = expected_person(applicant)
         result = match_person(expected, full_name=holder.value, ocr=ocr)
         expected_text = f"{expected.first_names} {expected.last_name}"
         # As on identity documents: an account under the birth name of an
