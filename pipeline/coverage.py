@@ -29,6 +29,11 @@ MISSED_TEXT_SHARE = 0.2
 # ... and at least this many blobs: an identity photo's eyes, hair and clothes
 # make a few dozen letter-like blobs, and nothing there is text to re-read.
 MIN_MISSED_LETTERS = 50
+# A page where words were read is no face: there a dropped block counts from
+# fewer letters. A card photo holds little text, and its dropped name rows
+# ("LEFÈVRE / ép. D'ALMEIDA / Agnès") made 38 blobs, a quarter of the page's.
+MIN_MISSED_LETTERS_BESIDE_WORDS = 20
+MIN_WORDS_READ = 10
 _MARGIN_PX = 3  # a letter's centre this close to a word's box belongs to it
 # Missed letters this close (in median letter heights) belong to one region:
 # the letters of a line and the lines of a block join, separate blocks do not.
@@ -55,11 +60,15 @@ class MissedText(NamedTuple):
     letter_px: float  # median height of those letters, in pixels (0.0 without any)
     outside: int  # letter-like blobs outside every word
     total: int  # letter-like blobs on the page
+    words_read: int  # words of the read that left these out
 
     @property
     def worth_rereading(self) -> bool:
         """Whether the read left out text worth a second look."""
-        return self.outside >= MIN_MISSED_LETTERS and self.outside > MISSED_TEXT_SHARE * self.total
+        enough = self.outside >= MIN_MISSED_LETTERS or (
+            self.words_read >= MIN_WORDS_READ and self.outside >= MIN_MISSED_LETTERS_BESIDE_WORDS
+        )
+        return enough and self.outside > MISSED_TEXT_SHARE * self.total
 
 
 def dropped_text(image: np.ndarray, words: list[Word]) -> bool:
@@ -89,10 +98,10 @@ def missed_text(image: np.ndarray, words: list[Word]) -> MissedText:
     centres, boxes = _letter_blobs(image)
     missed = boxes[~_covered(centres, words, image.shape[:2])]
     if len(missed) == 0:
-        return MissedText([], 0.0, 0, len(centres))
+        return MissedText([], 0.0, 0, len(centres), len(words))
     letter_px = float(np.median(missed[:, 3]))
     regions = _regions_of(missed, letter_px, image.shape[:2])
-    return MissedText(regions, letter_px, len(missed), len(centres))
+    return MissedText(regions, letter_px, len(missed), len(centres), len(words))
 
 
 def _covered(centres: np.ndarray, words: list[Word], shape: tuple[int, ...]) -> np.ndarray:

@@ -144,3 +144,28 @@ def test_a_spent_budget_skips_the_turned_reread(tmp_path: Path) -> None:
     turned, rotation, _ = read_upright(image, 300, "fra")
     assert round(rotation / 90) % 4 == 2
     assert {w for w in SCAN_WORDS if w in turned.text} == set(SCAN_WORDS)
+
+
+def card_with_a_dropped_name_row() -> tuple[np.ndarray, OcrResult]:
+    """A card-sized page: a dozen words read, one short name row (~25 letters) left out."""
+    page = np.full((700, 1100), 245, np.uint8)
+    put_lines(
+        page,
+        ["REPUBLIQUE FRANCAISE", "CARTE D IDENTITE N 1908", "Sexe F Nee le 25 08 1979"],
+        60,
+        80,
+    )
+    put_lines(page, ["ep. D ALMEIDA Agnes Louise"], 60, 520)
+    top_only = page.copy()
+    top_only[400:] = 245
+    return page, ocr_page(top_only, "eng")
+
+
+def test_a_short_dropped_row_on_a_page_with_words_read_is_worth_a_second_look() -> None:
+    page, partial = card_with_a_dropped_name_row()
+    missed = missed_text(page, partial.words)
+    assert len(partial.words) >= 10
+    assert missed.outside < 50  # under the bar that keeps faces from being re-read
+    assert missed.worth_rereading
+    # as many blobs beside no word read (a face's eyes and hair) are not
+    assert not missed._replace(words_read=0).worth_rereading
