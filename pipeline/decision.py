@@ -37,7 +37,8 @@ from pipeline.checks import (
     worst_status,
 )
 from pipeline.errors import InvalidApplicant, blames_the_file
-from pipeline.fields import DocType, Evidence, ExtractedField, FieldName
+from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, Evidence, ExtractedField, FieldName
+from pipeline.messages import format_percent_fr
 from pipeline.names import tokens
 from pipeline.procedures import Procedure, Requirement
 from pipeline.rules import (
@@ -337,12 +338,14 @@ def machine_verified(piece: PieceInput, procedure: Procedure) -> bool:
     )
 
 
-def _only_illegible(piece: PieceInput) -> bool:
-    """A readable file guessed to be an identity document whose one problem is legibility."""
+def _only_a_guess(piece: PieceInput, procedure: Procedure) -> bool:
+    """A readable file guessed to be an identity document, whose one problem is that
+    guess: too illegible to tell, or typed under the threshold (a card side the
+    classifier never saw, like the old identity card's verso)."""
     return (
         piece.error is None
         and piece.doc_type in _IDENTITY
-        and any(c.code is CheckCode.LEGIBILITY_LOW for c in piece.checks)
+        and is_abstained(piece, procedure)
         and all(
             c.status is CheckStatus.OK or c.code is CheckCode.LEGIBILITY_LOW for c in piece.checks
         )
@@ -402,38 +405,41 @@ def _among(word: str, pool: Sequence[str]) -> bool:
     return any(Levenshtein.distance(word, known) <= allowed for known in pool)
 
 
+def _vouched(side: PieceInput, companion: PieceInput, procedure: Procedure) -> Check:
+    illegible = [c for c in side.checks if c.code is CheckCode.LEGIBILITY_LOW]
+    pages = sorted({e.page for c in illegible for e in c.evidence if e.page is not None})
+    if illegible:
+        why = "peu lisible" + (f" (page {', '.join(map(str, pages))})" if pages else "")
+    else:
+        label = DOC_TYPE_LABELS_FR[side.doc_type] if side.doc_type else "inconnu"
+        why = f"de type incertain (« {label} » à {format_percent_fr(side.confidence)})"
+    return other_side_verified(why, companion.file, pages)
+
+
 def with_companion_sides(
     pieces: Sequence[PieceInput], applicant: Applicant, procedure: Procedure, as_of: date
 ) -> list[PieceInput]:
-    """Pair each illegible identity-document file with a card side whose MRZ verified.
+    """Pair each identity-document file whose type is a guess with a card side whose
+    MRZ verified.
 
     A blurred recto photo beside a verso whose every MRZ check digit passed adds
     nothing a person could check better: the holder, the number and the dates are
     machine-verified on the verso. Such a side becomes part of the verso's piece,
-    its guessed fields set aside, its legibility doubt replaced by an `ok` that says
-    why (OTHER_SIDE_VERIFIED). Only when what little it shows agrees with the rules;
+    its guessed fields set aside, its doubts (legibility, type) replaced by an `ok`
+    that says why (OTHER_SIDE_VERIFIED). Only when what little it shows agrees with the rules;
     one side per verified card; the caller keeps this only if no piece is then missing.
     """
     verified = [p for p in pieces if machine_verified(p, procedure)]
     out = list(pieces)
     for index, side in enumerate(pieces):
-        if not verified or not _only_illegible(side):
+        if not verified or not _only_a_guess(side, procedure):
             continue
         companion = verified[0]
         if not _silent_beside(side, companion, applicant, procedure, as_of):
             continue
         verified.pop(0)
-        pages = sorted(
-            {
-                e.page
-                for c in side.checks
-                if c.code is CheckCode.LEGIBILITY_LOW
-                for e in c.evidence
-                if e.page is not None
-            }
-        )
         checks = [c for c in side.checks if c.code is not CheckCode.LEGIBILITY_LOW]
-        checks += [other_side_verified(page, companion.file) for page in pages or [1]]
+        checks.append(_vouched(side, companion, procedure))
         out[index] = side.model_copy(
             update={
                 "doc_type": companion.doc_type,

@@ -156,9 +156,9 @@ MESSAGES: dict[CheckCode, Wording] = {
         officer="Document de type « {doc_type_label} » non attendu par la démarche {procedure}.",
     ),
     CheckCode.OTHER_SIDE_VERIFIED: Wording(
-        ok="Face peu lisible (page {page}) : le titulaire est établi par la bande MRZ vérifiée de l'autre face, « {companion} ».",
-        citizen="Cette face du titre est peu lisible et son autre face ne suffit pas à établir le titulaire.",
-        officer="Face peu lisible (page {page}) dont l'autre face, « {companion} », n'a pas de bande MRZ vérifiée.",
+        ok="Face {why} : le titulaire est établi par la bande MRZ vérifiée de l'autre face, « {companion} ».",
+        citizen="Cette face du titre est {why} et son autre face ne suffit pas à établir le titulaire.",
+        officer="Face {why} dont l'autre face, « {companion} », n'a pas de bande MRZ vérifiée.",
     ),
     CheckCode.MISSING_PIECE: Wording(
         ok="La pièce « {label} » est présente.",

@@ -595,10 +595,11 @@ def legibility_low(page: int, detail: str) -> Check:
     return check.model_copy(update={"evidence": [CheckEvidence(page=page)]})
 
 
-def other_side_verified(page: int, companion: str) -> Check:
-    """An illegible card side whose holder the verified MRZ of its other side establishes."""
-    check = ok(CheckCode.OTHER_SIDE_VERIFIED, page=page, companion=companion)
-    return check.model_copy(update={"evidence": [CheckEvidence(page=page)]})
+def other_side_verified(why: str, companion: str, pages: list[int]) -> Check:
+    """A card side, illegible or of uncertain type (`why`, French), whose holder the
+    verified MRZ of its other side establishes."""
+    check = ok(CheckCode.OTHER_SIDE_VERIFIED, why=why, companion=companion)
+    return check.model_copy(update={"evidence": [CheckEvidence(page=page) for page in pages]})
 
 
 def type_uncertain(doc_type: DocType | None, confidence: float, threshold: float) -> Check:

@@ -9,6 +9,7 @@ from datetime import date
 from pydantic import BaseModel, Field
 
 from pipeline.extract.dates import find_dates
+from pipeline.extract.people import USAGE_WORD
 from pipeline.extract.text import fold
 from pipeline.fields import ExtractedField, FieldName
 from pipeline.mrz import MrzFormat, MrzReading, corrected_fields, find_mrz, mrz_box
@@ -143,7 +144,7 @@ def _is_birth_name(
     return birth is not None and _same_name(birth.value, surname.value, cut=cut)
 
 
-_USAGE_MARKER = r"(?:[ée]p\.|[ée]pouse|veuve|vve\.?|nom d['’]usage\s*:?)"
+_USAGE_MARKER = rf"(?:{USAGE_WORD}|nom d['’]usage\s*:?)"
 
 
 def _printed_as_usage_name(text: str, name: str) -> bool:

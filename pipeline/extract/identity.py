@@ -9,7 +9,7 @@ from rapidfuzz.distance import Levenshtein
 
 from pipeline.extract.common import date_field, text_field
 from pipeline.extract.dates import find_dates
-from pipeline.extract.people import clean_name
+from pipeline.extract.people import USAGE_WORD, clean_name
 from pipeline.extract.text import (
     DocText,
     Hit,
@@ -71,9 +71,7 @@ _SEX = re.compile(r"^(M|F|X)\b")
 
 # A printed usage name after the birth name: "MARTIN ép. DUMAS", "MARTIN épouse DUMAS",
 # "MARTIN veuve DUMAS", "MARTIN, nom d'usage : DUMAS".
-USAGE_MARKER = re.compile(
-    r"(?i)[\s,]+(?:[ée]p(?:ouse)?\.?|vve\.?|veuve|nom d['’]usage\s*:?)\s+(?=\S)"
-)
+USAGE_MARKER = re.compile(rf"(?i)[\s,]+(?:{USAGE_WORD}|nom d['’]usage\s*:?)\s+(?=\S)")
 
 
 # The words of name labels, English halves of bilingual cards included: a "name"
@@ -121,13 +119,14 @@ def split_usage_name(text: str) -> tuple[str, str] | None:
     return (birth, usage) if birth and usage else None
 
 
+# A line that starts with a usage word ("ép. DUMAS").
+_USAGE_LINE = re.compile(rf"(?i)^\s*{USAGE_WORD}\s+(?=\S)")
+
+
 def _usage_value(text: str) -> str | None:
     """The value of a "Nom d'usage" row, its own marker dropped ("ép. DUMAS")."""
-    marker = re.match(r"(?i)\s*(?:[ée]p(?:ouse)?\.?|vve\.?|veuve)\s+", text)
+    marker = _USAGE_LINE.match(text)
     return _name_value(text[marker.end() :] if marker else text)
-
-
-_USAGE_LINE = re.compile(r"(?i)^\s*(?:[ée]p(?:ouse)?\.|[ée]pouse|vve\.?|veuve)\s+(?=\S)")
 
 
 def _usage_line(doc: DocText) -> ExtractedField | None:

@@ -158,7 +158,10 @@ def people_after_civility(doc: DocText, *, lines: list[Line] | None = None) -> l
 # "DUPONT épouse MARTIN", "BRUN ép. DAVID", "MARTIN veuve LEROY": birth name, then usage
 # name; "MARTIN née DUPONT": usage name, then birth name. A following "le" or a digit
 # makes "née" the start of a birth date, not a name.
-_MARRIED_AFTER_BIRTH = re.compile(r"(?i)\s+(?:[ée]p\.|[ée]pouse|veuve|vve\.?)\s+(?=[A-ZÀ-Ý])")
+# The word that introduces a usage (married) name: "ép.", "épouse", "veuve", "vve".
+# The OCR of a blurred photo loses the dot and reads "é" as "@" ("@p DALMEIDA").
+USAGE_WORD = r"(?:[ée@]p(?:ouse)?\.?|vve\.?|veuve)"
+_MARRIED_AFTER_BIRTH = re.compile(rf"(?i)\s+{USAGE_WORD}\s+(?=[A-ZÀ-Ý])")
 _BORN = re.compile(r"\s+n[ée]e\s+(?=[A-ZÀ-Ý][A-ZÀ-Ý'’\-]+(?:\s|$|,))")
 
 

@@ -589,6 +589,27 @@ def test_an_illegible_side_beside_a_verified_mrz_side_is_part_of_that_card() -> 
     assert run([usage, birth_mrz, *pieces[2:]]).decision is Decision.ACCEPTED
 
 
+def test_a_side_of_uncertain_type_beside_a_verified_mrz_side_is_part_of_that_card() -> None:
+    # The old card's verso (address, dates), legible but typed an identity card at 55 %
+    verso = piece(
+        "cni-verso.jpg", DocType.IDENTITY_CARD, ocr(F.EXPIRY_DATE, "2030-01-01"), confidence=0.55
+    )
+    recto = mrz_verso().model_copy(update={"file": "cni-recto.jpg", "sha256": "e" * 64})
+    report = run([recto, verso, *complete_dossier()[1:]])
+    assert report.decision is Decision.ACCEPTED
+    [vouched] = [
+        c
+        for c in piece_of(report, "cni-verso.jpg").checks
+        if c.code is CheckCode.OTHER_SIDE_VERIFIED
+    ]
+    assert "type incertain" in vouched.message and "55\u00a0%" in vouched.message
+    # a legible guess that shows another holder's name is no such side
+    other = piece(
+        "cni-verso.jpg", DocType.IDENTITY_CARD, ocr(F.LAST_NAME, "DURAND"), confidence=0.55
+    )
+    assert run([recto, other, *complete_dossier()[1:]]).decision is Decision.TO_REVIEW
+
+
 def test_no_companion_without_a_verified_mrz() -> None:
     # the verso's names read by OCR, not checked by MRZ check digits: a person looks
     ocr_verso = piece(

@@ -202,6 +202,21 @@ def test_usage_name_line_alone_keeps_the_usage_name_and_the_mrz_gives_the_birth_
     found = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
     assert found[FieldName.LAST_NAME].value == "DAVID"
     assert found[FieldName.BIRTH_NAME].value == "SAINT JEAN"
+    # A blurred photo's "ép." read without its dot, its "é" as "@"
+    for misread in ("@p DAVID", "ep DAVID", "Ep. DAVID"):
+        reading = piece(
+            f"PASSEPORT\n{misread}\nNathalie\n" + "\n".join(SAINT_JEAN_MRZ),
+            source=TextSource.OCR,
+            confidence=0.7,
+        )
+        found = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
+        assert found[FieldName.LAST_NAME].value == "DAVID", misread
+    # "Epinal" is a town, not a marker
+    reading = piece(
+        "PASSEPORT\nEpinal\nNathalie\n" + "\n".join(SAINT_JEAN_MRZ), source=TextSource.OCR
+    )
+    found = extract_fields(reading, DocType.PASSPORT, as_of=AS_OF, trust=None).fields
+    assert found[FieldName.LAST_NAME].value == "SAINT JEAN"
 
 
 def test_the_english_half_of_a_name_label_is_no_name_even_misread() -> None:
