@@ -327,14 +327,15 @@ def machine_verified(piece: PieceInput, procedure: Procedure) -> bool:
         return False
     if any(c.status is not CheckStatus.OK for c in piece.checks):
         return False
-    by_name = {f.name: f for f in piece.fields}
-    mrz = by_name.get(FieldName.MRZ)
-    names = [by_name.get(FieldName.LAST_NAME), by_name.get(FieldName.FIRST_NAMES)]
+    sure = {f.name for f in piece.fields if f.evidence.confidence >= 1.0}
+    mrz = next((f for f in piece.fields if f.name is FieldName.MRZ), None)
+    # The MRZ surname is the last name, or the birth name beside a printed usage name.
     return (
         mrz is not None
         and mrz.evidence.source is TextSource.MRZ
-        and mrz.evidence.confidence >= 1.0
-        and all(f is not None and f.evidence.confidence >= 1.0 for f in names)
+        and FieldName.MRZ in sure
+        and FieldName.FIRST_NAMES in sure
+        and bool(sure & {FieldName.LAST_NAME, FieldName.BIRTH_NAME})
     )
 
 

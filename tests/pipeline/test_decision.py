@@ -587,6 +587,18 @@ def test_an_illegible_side_beside_a_verified_mrz_side_is_part_of_that_card() -> 
     )
     usage = blurred_recto(ocr(F.LAST_NAME, "MARTIN", confidence=WEAK))
     assert run([usage, birth_mrz, *pieces[2:]]).decision is Decision.ACCEPTED
+    # the verso printed the usage name (read weakly) beside the MRZ's birth name
+    mrz = TextSource.MRZ
+    both = piece(
+        "cni-verso.jpg",
+        DocType.IDENTITY_CARD,
+        field(F.MRZ, "IDFRAX4RTBPFW46<<<<<<<<<<<<<<<", source=mrz),
+        ocr(F.LAST_NAME, "MARTIN", confidence=WEAK),
+        field(F.BIRTH_NAME, "DUPONT", source=mrz),
+        field(F.FIRST_NAMES, "ANNE", source=mrz),
+        field(F.EXPIRY_DATE, "2030-01-01", source=mrz),
+    )
+    assert run([blurred_recto(), both, *pieces[2:]]).decision is Decision.ACCEPTED
 
 
 def test_a_side_of_uncertain_type_beside_a_verified_mrz_side_is_part_of_that_card() -> None:
