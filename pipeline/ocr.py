@@ -35,7 +35,7 @@ os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 # Bump when anything that changes the text read from the same page changes
 # (preprocessing, psm, thresholds): it is part of the page cache key.
-READING_VERSION = "27"  # 27: a dropped block counts from 20 letters on a page where words were read
+READING_VERSION = "28"  # 28: a banner's rim is whitened, not inverted into a rule
 
 DEFAULT_PSM = 3  # fully automatic layout: documents have columns, tables, headers
 OCR_TIMEOUT_S = 120

@@ -74,6 +74,7 @@ DARK_REGION_FILL = 0.6  # share of its bounding box a white-on-black area fills 
 PAGE_LIGHT_WINDOW = 0.4
 SOLID_DARK_SHARE = 0.5  # share of a white-on-black area that is solidly dark (see dark_region_mask)
 BANNER_DARKNESS = 0.55  # a banner's ground is at most this share of the paper's brightness
+BANNER_RIM_MM = 0.5  # width of a banner's edge whitened rather than inverted
 _SKEW_WIDTH_PX = 900  # skew is estimated on a copy this wide
 # A page enlarged this much has small letters (8-10 px capitals: a card photographed
 # at 200 dpi) whose optical blur and sensor grain span a large share of a stroke.
@@ -155,8 +156,7 @@ def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
     banners = dark_region_mask(
         binarise(evened), region_dpi, min_height_px=min_height_px, grey=evened
     )
-    unbannered = denoised.copy()
-    unbannered[banners] = 255 - unbannered[banners]
+    unbannered = invert_banners(denoised, banners, region_dpi)
     flat = flatten_background(unbannered)
     if not outlines:
         # The surroundings of a photographed sheet (a dark table) are whitened
@@ -169,6 +169,25 @@ def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
     # fixed threshold breaks or fuses. On 24 generated phone photos: mean word
     # confidence 0.47 -> 0.69, known field values found in the text 60 -> 91 of 185.
     return PreparedPage(flat, dpi * scale, skew, grey=straight)
+
+
+def invert_banners(grey: np.ndarray, banners: np.ndarray, dpi: float) -> np.ndarray:
+    """`grey` with its white-on-black areas turned black-on-white, their rims white.
+
+    A banner's rim is neither ground nor letter: its blurred edge, and the paper a
+    mask drawn on a 4x smaller copy overshoots by up to 3 px. Inverted, it became a
+    dark rule hugging the row below a table header, and tesseract garbled that row
+    (a certificate's "LOPEZ" read "oe SALOPE SSS"). Letters sit well inside a banner.
+    """
+    out = grey.copy()
+    if not banners.any():
+        return out
+    rim_px = max(2, round(dpi * BANNER_RIM_MM / 25.4))
+    kernel = np.ones((2 * rim_px + 1, 2 * rim_px + 1), np.uint8)
+    core = cv2.erode(banners.astype(np.uint8), kernel, borderValue=1).astype(bool)
+    out[core] = 255 - grey[core]
+    out[banners & ~core] = 255
+    return out
 
 
 def ink_mask(grey: np.ndarray, *, smoothing: int = 3, window: int = 31) -> np.ndarray:

@@ -9,7 +9,7 @@ import pytest
 from pipeline.coverage import MISSED_TEXT_SHARE, dropped_text, missed_text_share
 from pipeline.ocr import ocr_page, with_missed_lines
 from pipeline.outline import cut_out, find_outlines, flatten_outline
-from pipeline.preprocess import binarise, dark_region_mask, prepare_for_ocr
+from pipeline.preprocess import binarise, dark_region_mask, invert_banners, prepare_for_ocr
 
 CARD_W, CARD_H = 856, 540  # an ID-1 card at about 250 dpi
 
@@ -166,3 +166,23 @@ def test_light_grey_card_on_white_paper_is_no_banner_but_a_dark_one_is() -> None
     mask = dark_region_mask(binarise(scanned), 150.0, grey=scanned)
     assert mask[110:160, 120:900].mean() > 0.9
     assert not mask[200:640].any()
+
+
+def test_a_banner_rim_turns_white_not_into_a_rule_over_the_next_row() -> None:
+    # A dark table header (ground 60) with blurred edges, on white paper, and a mask
+    # drawn on a 4x smaller copy that overshoots the header by 3 px of paper.
+    page = np.full((200, 400), 250, np.uint8)
+    page[50:90, 20:380] = 60
+    page = cv2.GaussianBlur(page, (0, 0), 1.5)
+    mask = np.zeros(page.shape, bool)
+    mask[47:93, 17:383] = True
+    out = invert_banners(page, mask, 300.0)
+    # inside, the header's ground is inverted to a light tone, as before
+    assert 180 < int(np.median(out[60:80, 40:360])) < 200
+    # its rim and the overshoot are paper: no dark rule above or below the header
+    for row in (*range(45, 53), *range(87, 95)):
+        assert out[row, 40:360].min() >= 200, row
+    # plain inversion, as it was, drew one
+    plain = page.copy()
+    plain[mask] = 255 - page[mask]
+    assert plain[90:93, 40:360].min() < 50
