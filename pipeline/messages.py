@@ -12,6 +12,8 @@ from __future__ import annotations
 from enum import StrEnum
 from typing import NamedTuple
 
+from pipeline.names import NameReason
+
 
 class CheckCode(StrEnum):
     # piece rules (procedure YAML)
@@ -172,6 +174,18 @@ MESSAGES: dict[CheckCode, Wording] = {
     ),
 }
 
+# Why a name comparison is a doubt, for the case officer (after the names read and expected).
+NAME_DOUBTS_FR: dict[NameReason, str] = {
+    NameReason.SURNAME_ONE_LETTER_OFF: "Le nom diffère d'une lettre : faute de frappe ou autre personne, à vérifier.",
+    NameReason.NO_GIVEN_NAME: "Aucun prénom lu : le nom seul ne suffit pas à identifier la personne, à vérifier.",
+    NameReason.GIVEN_NAME_INITIAL: "Le prénom n'est lu qu'en initiale : à vérifier.",
+    NameReason.GIVEN_NAME_ONE_LETTER_OFF: "Le prénom diffère d'une lettre : à vérifier.",
+    NameReason.COMPANY_NAMES_CLOSE: "Raisons sociales proches mais différentes : à vérifier.",
+    NameReason.NO_COMPANY_NAME: "Aucune raison sociale lue : à vérifier.",
+    NameReason.MAYBE_USAGE_NAME: "Même prénom, autre nom : peut-être un nom de naissance ou d'usage non déclaré, à vérifier.",
+    NameReason.OTHER_PERSON_NAMED: "Le demandeur est nommé ailleurs sur le document : le nom lu peut être celui d'une autre personne citée, à vérifier.",
+    NameReason.MISREAD_TAIL: "Le prénom lu commence par le prénom attendu, suivi de caractères parasites : à vérifier.",
+}
 DOUBT_SUFFIX_FR = " Lecture peu sûre (confiance {confidence}) : à vérifier."
 DEFAULT_DOUBT_FR = " À vérifier par un agent."
 # A refusing date read by OCR while another date on the page would pass.

@@ -29,10 +29,34 @@ class NameVerdict(StrEnum):
     UNCERTAIN = "uncertain"
 
 
+class NameReason(StrEnum):
+    """Why a comparison came out as it did (no name inside: fit for logs)."""
+
+    SURNAME_ONE_LETTER_OFF = "surname one letter off"
+    SURNAME_NOT_FOUND = "surname not found"
+    NO_GIVEN_NAME = "no given name on the document"
+    FOUND = "surname and given name found"
+    GIVEN_NAME_INITIAL = "given name is an initial"
+    GIVEN_NAME_ONE_LETTER_OFF = "given name one letter off"
+    GIVEN_NAME_DIFFERS = "given name differs"
+    NO_COMPANY_NAME = "empty company name"
+    COMPANY_NAMES_AGREE = "company names agree"
+    COMPANY_NAMES_CLOSE = "company names close"
+    COMPANY_NAMES_DIFFER = "company names differ"
+    # a mismatch given the benefit of the doubt (pipeline/rules.py)
+    MAYBE_USAGE_NAME = "same first name, other surname: maybe a usage (married) name"
+    OTHER_PERSON_NAMED = (
+        "the applicant is printed elsewhere on the piece: maybe another person's field"
+    )
+    MISREAD_TAIL = (
+        "the given name read starts with the expected one: stray characters read after it"
+    )
+
+
 class NameMatch(BaseModel):
     verdict: NameVerdict
     score: float  # 0..100, rapidfuzz similarity of the normalised names (informative)
-    reason: str  # English, for developers and logs (no name inside)
+    reason: NameReason
 
 
 @dataclass(frozen=True)
@@ -288,9 +312,9 @@ def _match_tokens(
     if found is None:
         if not ocr and any(_near_miss(s, surname_pool) for s in surnames):
             return NameMatch(
-                verdict=NameVerdict.UNCERTAIN, score=0, reason="surname one letter off"
+                verdict=NameVerdict.UNCERTAIN, score=0, reason=NameReason.SURNAME_ONE_LETTER_OFF
             )
-        return NameMatch(verdict=NameVerdict.MISMATCH, score=0, reason="surname not found")
+        return NameMatch(verdict=NameVerdict.MISMATCH, score=0, reason=NameReason.SURNAME_NOT_FOUND)
     # In a free holder line the given names are what the surname left over.
     left = (
         given_pool
@@ -300,17 +324,19 @@ def _match_tokens(
     left = _core(left) if not structured else left
     given = tokens(expected.first_names)
     if not left:
-        return NameMatch(
-            verdict=NameVerdict.UNCERTAIN, score=0, reason="no given name on the document"
-        )
+        return NameMatch(verdict=NameVerdict.UNCERTAIN, score=0, reason=NameReason.NO_GIVEN_NAME)
     given_hit = _find(given, left, ocr)
     if given_hit is not None:
-        return NameMatch(verdict=NameVerdict.MATCH, score=0, reason="surname and given name found")
+        return NameMatch(verdict=NameVerdict.MATCH, score=0, reason=NameReason.FOUND)
     if _initials_only(left) and any(t[0] == given[0][0] for t in left if len(t) == 1):
-        return NameMatch(verdict=NameVerdict.UNCERTAIN, score=0, reason="given name is an initial")
+        return NameMatch(
+            verdict=NameVerdict.UNCERTAIN, score=0, reason=NameReason.GIVEN_NAME_INITIAL
+        )
     if not ocr and _near_miss(given, left):
-        return NameMatch(verdict=NameVerdict.UNCERTAIN, score=0, reason="given name one letter off")
-    return NameMatch(verdict=NameVerdict.MISMATCH, score=0, reason="given name differs")
+        return NameMatch(
+            verdict=NameVerdict.UNCERTAIN, score=0, reason=NameReason.GIVEN_NAME_ONE_LETTER_OFF
+        )
+    return NameMatch(verdict=NameVerdict.MISMATCH, score=0, reason=NameReason.GIVEN_NAME_DIFFERS)
 
 
 def _initials_only(words: Sequence[str]) -> bool:
@@ -366,10 +392,16 @@ def match_company(expected: str, read: str) -> NameMatch:
     """
     want, got = company_tokens(expected), company_tokens(read)
     if not want or not got:
-        return NameMatch(verdict=NameVerdict.UNCERTAIN, score=0, reason="empty company name")
+        return NameMatch(verdict=NameVerdict.UNCERTAIN, score=0, reason=NameReason.NO_COMPANY_NAME)
     score = round(fuzz.token_sort_ratio(" ".join(want), " ".join(got)), 1)
     if "".join(want) == "".join(got) or (_covered(want, got) and _covered(got, want)):
-        return NameMatch(verdict=NameVerdict.MATCH, score=score, reason="company names agree")
+        return NameMatch(
+            verdict=NameVerdict.MATCH, score=score, reason=NameReason.COMPANY_NAMES_AGREE
+        )
     if _covered(want, got) or _covered(got, want) or score >= COMPANY_UNCERTAIN_MIN:
-        return NameMatch(verdict=NameVerdict.UNCERTAIN, score=score, reason="company names close")
-    return NameMatch(verdict=NameVerdict.MISMATCH, score=score, reason="company names differ")
+        return NameMatch(
+            verdict=NameVerdict.UNCERTAIN, score=score, reason=NameReason.COMPANY_NAMES_CLOSE
+        )
+    return NameMatch(
+        verdict=NameVerdict.MISMATCH, score=score, reason=NameReason.COMPANY_NAMES_DIFFER
+    )

@@ -28,9 +28,10 @@ from pipeline.applicants import (
 )
 from pipeline.checks import Check, CheckEvidence, CheckStatus, doubt, ko_or_doubt, make_check, ok
 from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, ExtractedField, FieldName
-from pipeline.messages import OTHER_DATE_FR, CheckCode, format_percent_fr
+from pipeline.messages import MESSAGES, NAME_DOUBTS_FR, OTHER_DATE_FR, CheckCode, format_percent_fr
 from pipeline.names import (
     NameMatch,
+    NameReason,
     NameVerdict,
     PersonName,
     match_company,
@@ -310,7 +311,14 @@ def _name_check(
     if result.verdict is NameVerdict.MATCH:
         return ok(code, used, **params)
     if result.verdict is NameVerdict.UNCERTAIN:
-        return doubt(code, used, **params)
+        check = doubt(code, used, **params)
+        # Why a person must look: the comparison's own reason, not the reading's
+        # confidence (an MRZ name read at 100 % may still be a birth name).
+        why = NAME_DOUBTS_FR.get(result.reason)
+        if why is None:
+            return check
+        officer = MESSAGES[code].officer.format_map(params) + " " + why
+        return check.model_copy(update={"officer_message": officer})
     return ko_or_doubt(code, used, **params)
 
 
@@ -348,12 +356,6 @@ def _named_elsewhere(result: NameMatch, expected: PersonName, texts: tuple[str, 
     return (first, last) in pairs or (last, first) in pairs
 
 
-_OTHER_PERSON_NAMED = (
-    "the applicant is printed elsewhere on the piece: maybe another person's field"
-)
-_MAYBE_USAGE_NAME = "same first name, other surname: maybe a usage (married) name"
-
-
 def _benefit_of_doubt(
     result: NameMatch,
     expected: PersonName,
@@ -363,18 +365,17 @@ def _benefit_of_doubt(
     """A mismatch a usage name or another person's field may explain becomes uncertain."""
     if _maybe_usage_name(result, expected, first):
         return NameMatch(
-            verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_MAYBE_USAGE_NAME
+            verdict=NameVerdict.UNCERTAIN, score=result.score, reason=NameReason.MAYBE_USAGE_NAME
         )
     if _named_elsewhere(result, expected, texts):
         return NameMatch(
-            verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_OTHER_PERSON_NAMED
+            verdict=NameVerdict.UNCERTAIN, score=result.score, reason=NameReason.OTHER_PERSON_NAMED
         )
     if _misread_tail(result, expected, first):
-        return NameMatch(verdict=NameVerdict.UNCERTAIN, score=result.score, reason=_MISREAD_TAIL)
+        return NameMatch(
+            verdict=NameVerdict.UNCERTAIN, score=result.score, reason=NameReason.MISREAD_TAIL
+        )
     return result
-
-
-_MISREAD_TAIL = "the given name read starts with the expected one: stray characters read after it"
 
 
 def _misread_tail(result: NameMatch, expected: PersonName, first: ExtractedField | None) -> bool:

@@ -260,6 +260,9 @@ def test_other_surname_with_the_same_given_name_may_be_a_usage_name() -> None:
     usage_only = person(birth_name=None)
     maybe = run("name_matches_applicant", card, applicant=usage_only)
     assert_check(maybe, CheckCode.NAME_MISMATCH, CheckStatus.DOUBT)
+    # the officer is told why, not that a reading at 100 % was unsure
+    assert "nom de naissance ou d'usage" in maybe.officer_message
+    assert "Lecture peu sûre" not in maybe.officer_message
     # A declared birth name that differs too, or another given name: another person.
     declared = run("name_matches_applicant", card)
     assert_check(declared, CheckCode.NAME_MISMATCH, CheckStatus.KO)
