@@ -163,7 +163,7 @@ def prepare_for_ocr(image: np.ndarray, dpi: float) -> PreparedPage:
         # before any threshold: left in, they pull a global threshold down to
         # halfway between table and paper, which thickens every letter into a
         # blob. A document cut out along its outline has none left.
-        flat = blank_dark_surroundings(flat, straight)
+        flat = blank_dark_surroundings(flat, straight, keep=banners)
     # Tesseract gets the flattened grey page, not our binarisation: its LSTM
     # reads grey levels, which keep the shape of small blurred letters that any
     # fixed threshold breaks or fuses. On 24 generated phone photos: mean word
@@ -619,7 +619,9 @@ def _solidly_dark(grey: np.ndarray) -> np.ndarray:
     return np.asarray(grey < min((darkest + threshold) / 2, BANNER_DARKNESS * paper))
 
 
-def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:
+def blank_dark_surroundings(
+    binary: np.ndarray, grey: np.ndarray, *, keep: np.ndarray | None = None
+) -> np.ndarray:
     """Whiten the dark areas around a photographed document (a table, a carpet).
 
     Binarised, a textured table becomes a field of black noise that ruins layout
@@ -627,7 +629,9 @@ def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:
     dark on average and either reaching the edge of the image or covering a
     large share of it (a wall or floor beyond the table, or the corners a
     deskew filled in, can keep it off the edge); dark banners inside the
-    document do neither and are left to `dark_region_mask`.
+    document do neither and are left to `dark_region_mask`. `keep` (the banners
+    already turned black-on-white) is never whitened: a bill's header band cut
+    by the photo's top edge reaches the edge too, and it holds the bill's date.
     """
     factor = 8
     small = cv2.resize(grey, None, fx=1 / factor, fy=1 / factor, interpolation=cv2.INTER_AREA)
@@ -653,7 +657,7 @@ def blank_dark_surroundings(binary: np.ndarray, grey: np.ndarray) -> np.ndarray:
     mask = cv2.dilate(np.isin(labels, surroundings).astype(np.uint8), np.ones((3, 3), np.uint8))
     full = cv2.resize(mask, (binary.shape[1], binary.shape[0]), interpolation=cv2.INTER_NEAREST)
     out = binary.copy()
-    out[full > 0] = 255
+    out[(full > 0) & (True if keep is None else ~keep)] = 255
     return out
 
 

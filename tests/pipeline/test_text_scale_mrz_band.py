@@ -81,6 +81,26 @@ def test_dark_table_around_a_photographed_card_is_blanked() -> None:
     assert (cleaned[inside] == 0).sum() == (binary[inside] == 0).sum()
 
 
+def test_a_header_band_cut_by_the_photo_edge_is_kept_though_it_reaches_the_edge() -> None:
+    # A bill photographed with its dark header band cut by the top of the photo: the
+    # band reaches the edge as a table would, but it was recognised as a banner
+    # (and turned black-on-white) before: it keeps its letters.
+    rng = np.random.default_rng(5)
+    photo = rng.integers(20, 90, (900, 1200)).astype(np.uint8)  # table on the left
+    page = text_image(0.8, width=1000, lines=10)
+    photo[150 : 150 + page.shape[0], 200:1200] = page
+    photo[:150, 200:1200] = 50  # the header band, cut by the top edge
+    binary = cv2.threshold(photo, 0, 255, cv2.THRESH_BINARY + cv2.THRESH_OTSU)[1]
+    banner = np.zeros(photo.shape, bool)
+    banner[:150, 200:1200] = True
+    binary[60:90, 400:700] = 0  # its letters, as the inversion left them
+    kept = blank_dark_surroundings(binary, photo, keep=banner)
+    assert (kept[60:90, 400:700] == 0).all()
+    assert (kept[:, :150] == 255).all()  # the table is still gone
+    # without it, the band went with the table
+    assert (blank_dark_surroundings(binary, photo)[60:90, 400:700] == 255).all()
+
+
 def test_mrz_fragments_include_fillers_misread_by_page_ocr() -> None:
     assert is_mrz_fragment("IDFRAARMUE9T8V2<<<<<<<<<")
     assert is_mrz_fragment("TBV2ccccececececece")
