@@ -11,6 +11,9 @@ decision (DESIGN.md §3):
 - to_review: anything else (a doubt somewhere); also incomplete dossiers of a
   procedure with `auto_incomplete: false` (messages kept for the officer).
 
+A file whose type is a guess is paired first with a card side whose MRZ
+verified, when it can only be that card's other side (`with_companion_sides`).
+
 An optional requirement never makes a dossier incomplete, but a doubt or a
 failure on a piece sent for it goes to review. A readable file whose type is
 unknown (classifier abstained on a type no requirement accepts) may be the
@@ -69,7 +72,8 @@ class PieceInput(BaseModel):
     photo: PhotoMeasurement | None = None  # for id_photo pieces
     requirement_hint: str | None = None  # upload slot, used only when the type is unknown
     texts: list[str] = Field(default_factory=list)  # page texts, for rules that look beyond fields
-    # set on an illegible card side: the file whose verified MRZ establishes its holder
+    # set on a card side whose type was a guess: the file whose verified MRZ establishes
+    # its holder (see with_companion_sides)
     companion_of: str | None = None
 
 
@@ -406,7 +410,8 @@ def _among(word: str, pool: Sequence[str]) -> bool:
     return any(Levenshtein.distance(word, known) <= allowed for known in pool)
 
 
-def _vouched(side: PieceInput, companion: PieceInput, procedure: Procedure) -> Check:
+def _vouched(side: PieceInput, companion: PieceInput) -> Check:
+    """The ok check that replaces a paired side's doubts, saying what they were."""
     illegible = [c for c in side.checks if c.code is CheckCode.LEGIBILITY_LOW]
     pages = sorted({e.page for c in illegible for e in c.evidence if e.page is not None})
     if illegible:
@@ -427,8 +432,9 @@ def with_companion_sides(
     nothing a person could check better: the holder, the number and the dates are
     machine-verified on the verso. Such a side becomes part of the verso's piece,
     its guessed fields set aside, its doubts (legibility, type) replaced by an `ok`
-    that says why (OTHER_SIDE_VERIFIED). Only when what little it shows agrees with the rules;
-    one side per verified card; the caller keeps this only if no piece is then missing.
+    that says why (OTHER_SIDE_VERIFIED). Only when what little it shows agrees
+    with the rules; one side per verified card; the caller keeps this only if no
+    piece is then missing.
     """
     verified = [p for p in pieces if machine_verified(p, procedure)]
     out = list(pieces)
@@ -440,7 +446,7 @@ def with_companion_sides(
             continue
         verified.pop(0)
         checks = [c for c in side.checks if c.code is not CheckCode.LEGIBILITY_LOW]
-        checks.append(_vouched(side, companion, procedure))
+        checks.append(_vouched(side, companion))
         out[index] = side.model_copy(
             update={
                 "doc_type": companion.doc_type,
