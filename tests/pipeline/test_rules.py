@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.applicants import Applicant
+from pipeline.applicants import Applicant, Representative
 from pipeline.checks import Check, CheckStatus
 from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.messages import CheckCode
@@ -336,6 +336,19 @@ def test_company_procedure_matches_the_representative() -> None:
     other = [field(F.LAST_NAME, "MOREAU"), field(F.FIRST_NAMES, "Julie")]
     ko = run("name_matches_applicant", other, applicant=company())
     assert_check(ko, CheckCode.NAME_MISMATCH, CheckStatus.KO)
+
+
+def test_a_representative_s_declared_birth_name_matches_her_card_s_mrz() -> None:
+    # The MRZ carries the birth name; the representative goes by her usage name.
+    card = [field(F.LAST_NAME, "RENAULT"), field(F.FIRST_NAMES, "MAGGIE")]
+    usage_only = company(representative=Representative(first_name="Maggie", last_name="Marty"))
+    maybe = run("name_matches_applicant", card, applicant=usage_only)
+    assert_check(maybe, CheckCode.NAME_MISMATCH, CheckStatus.DOUBT)
+    declared = company(
+        representative=Representative(first_name="Maggie", last_name="Marty", birth_name="Renault")
+    )
+    sure = run("name_matches_applicant", card, applicant=declared)
+    assert_check(sure, CheckCode.NAME_MISMATCH, CheckStatus.OK)
 
 
 def test_holder_matches_person_and_company() -> None:
