@@ -31,11 +31,11 @@ from typing import Any
 import numpy as np
 
 from fixtures.generator.api import dossier_defects, generate_dossier
-from pipeline.dossiers import Manifest, ManifestFile, sha256_of
-from pipeline.piece import ReadOptions, read_piece
-from pipeline.procedures import get_procedure
-from pipeline.report import build_report
+from pipeline.decide.report import build_report
+from pipeline.read.piece import ReadOptions, read_piece
+from pipeline.rules.procedures import get_procedure
 from pipeline.settings import Limits, Settings
+from pipeline.store.dossiers import Manifest, ManifestFile, sha256_of
 from pipeline.types import PieceReading
 
 PROCEDURES = ("bourse-sanitaire-sociale", "transport-scolaire", "aide-entreprise")
@@ -144,7 +144,7 @@ def main() -> None:
     load_start = os.getloadavg()[0]
 
     from classifiers.doctype.store import load_model
-    from pipeline.storage import open_store
+    from pipeline.store.storage import open_store
 
     settings = Settings()
     classifier = load_model(open_store(settings))

@@ -26,7 +26,7 @@ from PIL import Image
 
 from fixtures.generator.api import generate_document
 from fixtures.generator.templates.misc import draw_face
-from pipeline.signals import FACE_WIDTH_PX, count_faces, find_portrait_faces
+from pipeline.read.signals import FACE_WIDTH_PX, count_faces, find_portrait_faces
 
 
 def photo_grey(folder: Path, seed: int) -> tuple[str, np.ndarray]:

@@ -1,4 +1,4 @@
-"""Per-call cost of pipeline.isolation.run_isolated (forkserver child with preloaded modules).
+"""Per-call cost of pipeline.intake.isolation.run_isolated (forkserver child with preloaded modules).
 
 Run: .venv/bin/python -m bench.isolation_overhead  (or as a script from the repo root)
 Prints the first call (forkserver start) and the median of later calls.
@@ -9,7 +9,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from pipeline.isolation import run_isolated
+from pipeline.intake.isolation import run_isolated
 
 
 def noop(value: int) -> int:

@@ -8,7 +8,7 @@ a) French text pages with known text (`fixtures/textpages.py`), each degraded
    real reading path (`read_pages`: preprocessing, tesseract, quality figures);
 b) per page: character accuracy of the OCR text against the truth (1 -
    normalised Levenshtein distance) beside the legibility figures
-   (`pipeline/legibility.py`: sharpness, contrast) and the OCR mean confidence;
+   (`pipeline/read/legibility.py`: sharpness, contrast) and the OCR mean confidence;
 c) the thresholds (`choose`): OCR confidence in the middle of the gap between
    *bad* pages (accuracy < BAD: OCR not trustworthy) and *good* ones
    (accuracy ≥ GOOD); sharpness and contrast as floors under every good page.
@@ -125,7 +125,7 @@ def accuracy(truth: str, read: str) -> float:
 
 def measure(text: str, path: Path, style: ScanStyle, ink: float) -> Sample:
     from pipeline.errors import PieceError
-    from pipeline.reading import read_pages
+    from pipeline.read.reading import read_pages
     from pipeline.types import FileKind
 
     try:
@@ -135,7 +135,7 @@ def measure(text: str, path: Path, style: ScanStyle, ink: float) -> Sample:
         quality, confidence, read = page.quality, page.confidence, page.text
     except PieceError:
         # OCR gave up on the page (tesseract's time limit): nothing was read.
-        from pipeline.legibility import measure_quality
+        from pipeline.read.legibility import measure_quality
 
         with Image.open(path) as image:
             quality = measure_quality(np.asarray(image.convert("L")), float(style.dpi))
@@ -232,10 +232,10 @@ def generated_quality(count: int, seed: int, folder: Path) -> dict[str, list[dic
     """Quality figures (no OCR) of the generator's scans, photos and unreadable pieces."""
     from fixtures.generator.api import generate_document
     from fixtures.generator.model import Defect, Rendering
-    from pipeline.fields import DocType
-    from pipeline.intake import sniff
-    from pipeline.legibility import measure_quality
-    from pipeline.pages import iter_page_images
+    from pipeline.extract.fields import DocType
+    from pipeline.intake.inspection import sniff
+    from pipeline.read.legibility import measure_quality
+    from pipeline.read.pages import iter_page_images
 
     types = [t for t in DocType if t is not DocType.ID_PHOTO]
     kinds = {

@@ -32,8 +32,8 @@ import numpy as np
 from PIL import Image
 
 from fixtures.generator.api import generate_document
-from pipeline.fields import DocType
-from pipeline.reading import read_upright
+from pipeline.extract.fields import DocType
+from pipeline.read.reading import read_upright
 
 SEED = 610000
 # A photo's dpi is unknown; the reading measures its letters instead.

@@ -108,7 +108,7 @@ def bench_ocr(folder: Path, texts: list[str], scans: list[Path]) -> dict[str, ob
     tiff = folder / "scans.tif"
     frames = [Image.open(path) for path in scans]
     frames[0].save(tiff, save_all=True, append_images=frames[1:], dpi=(300, 300))
-    from pipeline.reading import read_pages  # sets OMP_THREAD_LIMIT=1 for its tesseract
+    from pipeline.read.reading import read_pages  # sets OMP_THREAD_LIMIT=1 for its tesseract
 
     started = time.perf_counter()
     pages = read_pages(tiff, _kind("tiff"), languages="fra", page_workers=0, with_signals=False)
@@ -141,7 +141,7 @@ def bench_ocr(folder: Path, texts: list[str], scans: list[Path]) -> dict[str, ob
 
 def run_baseline(folder: Path) -> dict[str, object]:
     # A child without OMP_THREAD_LIMIT: tesseract's default threading, as a
-    # plain pytesseract user gets it (importing pipeline.ocr would set it).
+    # plain pytesseract user gets it (importing pipeline.read.ocr would set it).
     env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
     out = subprocess.run(
         [sys.executable, "-m", "bench.reading", "--baseline-dir", str(folder)],
@@ -172,7 +172,7 @@ def run_baseline_child(folder: Path) -> None:
 def bench_text_layer(folder: Path, count: int) -> dict[str, object]:
     import pdfplumber
 
-    from pipeline.reading import read_pages
+    from pipeline.read.reading import read_pages
 
     rng = np.random.default_rng(SEED + 1)
     pdf = write_text_pdf(
@@ -215,7 +215,7 @@ def bench_memory(folder: Path, count: int) -> dict[str, object]:
 
 
 def run_memory_child(pdf: Path) -> None:
-    from pipeline.reading import read_pages
+    from pipeline.read.reading import read_pages
 
     pages = read_pages(pdf, _kind("pdf"), page_workers=0, with_signals=False)
     assert len(pages) > 0

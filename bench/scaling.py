@@ -37,7 +37,7 @@ def main() -> None:
     from fixtures.scanned_dossier import write_scanned_pdf
     from flows import runtime
     from flows.check_dossier import ReadPhase, read_phase
-    from pipeline.dossiers import store_dossier
+    from pipeline.store.dossiers import store_dossier
 
     @flow(name="read-phase-bench")
     def probe(dossier_id: str) -> ReadPhase:

@@ -16,9 +16,11 @@ from prefect import flow, task, unmapped
 from pydantic import BaseModel
 
 from flows import runtime
-from pipeline import fanout, keys, report, state
-from pipeline.dossiers import load_manifest
-from pipeline.piece import ReadOptions, read_cached_piece, read_piece
+from pipeline.decide import report
+from pipeline.read import fanout
+from pipeline.read.piece import ReadOptions, read_cached_piece, read_piece
+from pipeline.store import keys, state
+from pipeline.store.dossiers import load_manifest
 from pipeline.types import PieceReading
 
 

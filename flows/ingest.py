@@ -8,9 +8,9 @@ from prefect import flow, task
 
 from flows import runtime
 from flows.check_dossier import check_dossier
-from pipeline import incoming
 from pipeline.errors import InvalidIncoming
-from pipeline.procedures import Procedure, load_procedures
+from pipeline.rules.procedures import Procedure, load_procedures
+from pipeline.store import incoming
 
 
 def _procedures() -> dict[str, Procedure]:

@@ -1,4 +1,4 @@
-"""The `purge-expired` flow (nightly): retention rules live in pipeline/retention.py."""
+"""The `purge-expired` flow (nightly): retention rules live in pipeline/store/retention.py."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from prefect import flow, task
 
 from flows import runtime
-from pipeline import retention
-from pipeline.procedures import load_procedures
+from pipeline.rules.procedures import load_procedures
+from pipeline.store import retention
 
 
 @task(

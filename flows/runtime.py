@@ -16,12 +16,12 @@ from prefect.states import State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
-from pipeline.classification import TypeClassifier
+from pipeline.classify import TypeClassifier
+from pipeline.codes.twoddoc import TrustList
 from pipeline.errors import StorageUnavailable
-from pipeline.procedures import Procedure, get_procedure
+from pipeline.rules.procedures import Procedure, get_procedure
 from pipeline.settings import Settings
-from pipeline.storage import ObjectStore, open_store
-from pipeline.twoddoc import TrustList
+from pipeline.store.storage import ObjectStore, open_store
 
 log = logging.getLogger(__name__)
 
@@ -39,7 +39,7 @@ def store() -> ObjectStore:
 @cache
 def database() -> Any:
     """A SQLAlchemy session factory on the migrated database."""
-    from pipeline import db
+    from pipeline.store import db
 
     url = settings().resolved_database_url
     db.upgrade_database(url)
@@ -115,7 +115,7 @@ def dask_task_runner(*, address: str = "", local_workers: int = 0) -> TaskRunner
     import dask
     from prefect_dask import DaskTaskRunner
 
-    # Reading a file forks an isolated child (pipeline.isolation); daemonic Dask
+    # Reading a file forks an isolated child (pipeline.intake.isolation); daemonic Dask
     # workers may not have children, so workers must not be daemonic.
     dask.config.set({"distributed.worker.daemon": False})
     if address:

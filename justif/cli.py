@@ -52,8 +52,8 @@ def inspect(
 ) -> None:
     """Read files (text layer or OCR) and report type, fields, legibility and errors."""
     from flows import runtime
-    from pipeline.analysis import analyse_piece
-    from pipeline.piece import ReadOptions, read_piece
+    from pipeline.read.piece import ReadOptions, read_piece
+    from pipeline.rules.analysis import analyse_piece
 
     settings = runtime.settings()
     options = ReadOptions(
@@ -147,9 +147,9 @@ def check(
 
 def _validate_submission(procedure_code: str, applicant: Any) -> None:
     """Usage errors (unknown procedure, invalid applicant) are refused before any work."""
-    from pipeline.applicants import parse_applicant
     from pipeline.errors import JustifError
-    from pipeline.procedures import get_procedure
+    from pipeline.rules.applicants import parse_applicant
+    from pipeline.rules.procedures import get_procedure
 
     settings = Settings()
     try:
@@ -172,8 +172,8 @@ def run_check(
     """Store a dossier and run the check flow on it (embedded defaults unless configured)."""
     from flows import runtime
     from flows.check_dossier import check_dossier
-    from pipeline.dossiers import store_dossier
     from pipeline.errors import JustifError
+    from pipeline.store.dossiers import store_dossier
 
     try:
         manifest = store_dossier(
@@ -194,7 +194,7 @@ def run_check(
 @app.command()
 def procedures() -> None:
     """List the procedures and what each requires."""
-    from pipeline.procedures import load_procedures
+    from pipeline.rules.procedures import load_procedures
 
     for code, procedure in sorted(load_procedures(Settings().procedures_dir).items()):
         out.print(f"[bold]{code}[/bold] — {procedure.title} ({procedure.applicant})")

@@ -31,7 +31,7 @@ from classifiers.doctype.train import (
     train_doctype,
 )
 from pipeline.settings import Settings
-from pipeline.storage import ObjectStore, open_store
+from pipeline.store.storage import ObjectStore, open_store
 
 train_app = typer.Typer(help="Entraîner un modèle.", no_args_is_help=True)
 evaluate_app = typer.Typer(help="Évaluer un modèle.", no_args_is_help=True)

@@ -10,10 +10,10 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.analysis import MIN_CONTRAST, MIN_OCR_CONFIDENCE, MIN_SHARPNESS
-from pipeline.classification import Classification
-from pipeline.decision import PieceInput
-from pipeline.report import page_summary
+from pipeline.classify import Classification
+from pipeline.decide.decision import PieceInput
+from pipeline.decide.report import page_summary
+from pipeline.rules.analysis import MIN_CONTRAST, MIN_OCR_CONFIDENCE, MIN_SHARPNESS
 from pipeline.types import PieceReading
 
 
@@ -138,7 +138,7 @@ def _legibility_word(page: dict[str, Any] | None) -> str:
         return "blanche"
     if page["text_source"] != "ocr":
         return "bonne"
-    # The thresholds of the legibility check (pipeline/analysis.py), so the word agrees with it.
+    # The thresholds of the legibility check (pipeline/rules/analysis.py), so the word agrees with it.
     if quality["blur"] < MIN_SHARPNESS:
         return "floue"
     if quality["contrast"] < MIN_CONTRAST:

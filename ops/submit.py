@@ -10,9 +10,9 @@ import argparse
 import json
 from pathlib import Path
 
-from pipeline.dossiers import store_dossier
 from pipeline.settings import Settings
-from pipeline.storage import open_store
+from pipeline.store.dossiers import store_dossier
+from pipeline.store.storage import open_store
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from ops import seaweed
-from pipeline.storage import S3Store
+from pipeline.store.storage import S3Store
 
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 15.0

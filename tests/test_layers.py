@@ -39,7 +39,7 @@ def test_library_imports_no_prefect_and_no_entry_points(package: str) -> None:
 
 
 def test_only_storage_imports_minio_and_only_ocr_imports_pytesseract() -> None:
-    doors = {"minio": "pipeline/storage.py", "pytesseract": "pipeline/ocr.py"}
+    doors = {"minio": "pipeline/store/storage.py", "pytesseract": "pipeline/read/ocr.py"}
     for library, door in doors.items():
         users = sorted(
             str(path.relative_to(ROOT))

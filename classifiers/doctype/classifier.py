@@ -16,8 +16,8 @@ from classifiers.doctype.features import (
     normalise_text,
     raw_text,
 )
-from pipeline.classification import Classification
-from pipeline.fields import DocType
+from pipeline.classify import Classification
+from pipeline.extract.fields import DocType
 from pipeline.types import PieceReading, TextSource
 
 # An identity photo shows a face filling the frame, which the face detector finds

@@ -27,11 +27,11 @@ import numpy as np
 from fixtures.generator.api import doc_rng, generate_document
 from fixtures.generator.model import Rendering
 from fixtures.generator.registry import Template, select_templates
-from pipeline import reading as page_reading
-from pipeline.dossiers import sha256_of
 from pipeline.errors import PieceError
-from pipeline.fields import DocType
-from pipeline.signals import measure_signals
+from pipeline.extract.fields import DocType
+from pipeline.read import reading as page_reading
+from pipeline.read.signals import measure_signals
+from pipeline.store.dossiers import sha256_of
 from pipeline.types import (
     FileKind,
     PageReading,

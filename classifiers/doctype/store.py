@@ -25,7 +25,7 @@ import skops.io as sio
 
 from classifiers.doctype.classifier import DoctypeModel
 from pipeline.errors import JustifError, ObjectNotFound
-from pipeline.storage import ObjectStore
+from pipeline.store.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 

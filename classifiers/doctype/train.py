@@ -49,8 +49,8 @@ from classifiers.doctype.store import (
     promote,
     save_model,
 )
-from pipeline.fields import DocType
-from pipeline.storage import ObjectStore
+from pipeline.extract.fields import DocType
+from pipeline.store.storage import ObjectStore
 
 log = logging.getLogger(__name__)
 

@@ -15,6 +15,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from pipeline.codes.mrz import MrzReading
+from pipeline.codes.twoddoc import TrustList
 from pipeline.extract.authenticity import (
     TwoDDocFinding,
     apply_mrz,
@@ -24,14 +26,12 @@ from pipeline.extract.authenticity import (
 )
 from pipeline.extract.bank import extract_bank_details
 from pipeline.extract.company import extract_company
+from pipeline.extract.fields import DocType, ExtractedField, FieldName
 from pipeline.extract.household import extract_proof_of_address, extract_tax_notice
 from pipeline.extract.identity import extract_identity, issue_date_by_elimination
 from pipeline.extract.payslip import extract_payslip
 from pipeline.extract.school import extract_school_certificate
 from pipeline.extract.text import DocText
-from pipeline.fields import DocType, ExtractedField, FieldName
-from pipeline.mrz import MrzReading
-from pipeline.twoddoc import TrustList
 from pipeline.types import PieceReading
 
 EXTRACTORS: dict[DocType, Callable[[DocText], list[ExtractedField]]] = {

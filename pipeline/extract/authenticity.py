@@ -8,13 +8,9 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from pipeline.extract.dates import find_dates
-from pipeline.extract.people import USAGE_WORD
-from pipeline.extract.text import fold
-from pipeline.fields import ExtractedField, FieldName
-from pipeline.mrz import MrzFormat, MrzReading, corrected_fields, find_mrz, mrz_box
-from pipeline.mrzband import combine_readings
-from pipeline.twoddoc import (
+from pipeline.codes.mrz import MrzFormat, MrzReading, corrected_fields, find_mrz, mrz_box
+from pipeline.codes.mrzband import combine_readings
+from pipeline.codes.twoddoc import (
     InvalidTwoDDoc,
     Mismatch,
     SignatureStatus,
@@ -23,6 +19,10 @@ from pipeline.twoddoc import (
     cross_check,
     parse_twoddoc,
 )
+from pipeline.extract.dates import find_dates
+from pipeline.extract.fields import ExtractedField, FieldName
+from pipeline.extract.people import USAGE_WORD
+from pipeline.extract.text import fold
 from pipeline.types import PageReading, PieceReading, TextSource
 
 log = logging.getLogger(__name__)

@@ -66,12 +66,12 @@ from classifiers.doctype.train import (
 )
 from fixtures.generator.registry import template_ids
 from justif.models_cli import ensure_model
-from pipeline.classification import Classification, TypeClassifier
+from pipeline.classify import Classification, TypeClassifier
 from pipeline.errors import CorruptFile, OcrFailed
-from pipeline.fields import DocType
+from pipeline.extract.fields import DocType
+from pipeline.read.signals import measure_signals
 from pipeline.settings import Settings
-from pipeline.signals import measure_signals
-from pipeline.storage import LocalStore, open_store
+from pipeline.store.storage import LocalStore, open_store
 from pipeline.types import PageReading, PieceReading, Quality, TextSource
 
 # No real OCR here (seconds per card photo): bench.doctype measures it.
@@ -381,7 +381,7 @@ def test_a_failed_reading_is_skipped_and_counted(
 
 
 def test_only_reading_outcomes_are_skipped_bugs_escape() -> None:
-    # pipeline/ocr.py turns tesseract's failures and time limits into OcrFailed.
+    # pipeline/read/ocr.py turns tesseract's failures and time limits into OcrFailed.
     assert dataset_module._is_reading_failure(OcrFailed("échec"))
     assert dataset_module._is_reading_failure(CorruptFile("illisible"))
     assert not dataset_module._is_reading_failure(RuntimeError("bug"))

@@ -7,8 +7,8 @@ from sqlalchemy import select
 
 from flows import runtime
 from flows.check_dossier import check_dossier
-from pipeline import db, keys
-from pipeline.dossiers import store_dossier
+from pipeline.store import db, keys
+from pipeline.store.dossiers import store_dossier
 from tests.conftest import require_tool
 from tests.dossier_files import APPLICANT, write_small_dossier
 

@@ -10,9 +10,10 @@ from prefect import flow
 from fixtures.scanned_dossier import write_scanned_pdf
 from flows import runtime
 from flows.check_dossier import ReadPhase, read_phase
-from pipeline import fanout, keys
-from pipeline.dossiers import store_dossier
+from pipeline.read import fanout
 from pipeline.settings import Settings
+from pipeline.store import keys
+from pipeline.store.dossiers import store_dossier
 from pipeline.types import PieceReading, TextSource
 from tests.conftest import require_tool
 

@@ -21,8 +21,8 @@ from sqlalchemy import func, select
 from fixtures.scanned_dossier import write_scanned_pdf
 from flows import runtime
 from flows.check_dossier import check_dossier
-from pipeline import db, keys
-from pipeline.dossiers import store_dossier
+from pipeline.store import db, keys
+from pipeline.store.dossiers import store_dossier
 from tests.conftest import require_tool
 from tests.dossier_files import APPLICANT
 

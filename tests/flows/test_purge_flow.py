@@ -9,8 +9,8 @@ from sqlalchemy import select
 
 from flows import runtime
 from flows.purge import purge_expired
-from pipeline import db, keys
-from pipeline.dossiers import store_dossier
+from pipeline.store import db, keys
+from pipeline.store.dossiers import store_dossier
 
 DECIDED = datetime(2020, 1, 6, 10, 0, tzinfo=UTC)  # long before any other test's dossier
 

@@ -11,9 +11,9 @@ from sqlalchemy import text
 from flows import runtime
 from flows.check_dossier import read_pages_task
 from ops.stack import free_ports
-from pipeline import db
 from pipeline.errors import ObjectNotFound, StorageError, StorageUnavailable
-from pipeline.storage import LocalStore, S3Store
+from pipeline.store import db
+from pipeline.store.storage import LocalStore, S3Store
 from tests.s3server import S3Server
 
 

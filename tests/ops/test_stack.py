@@ -19,8 +19,8 @@ import pytest
 from sqlalchemy import select
 
 from ops import stack
-from pipeline import db, incoming, keys
-from pipeline.storage import S3Store
+from pipeline.store import db, incoming, keys
+from pipeline.store.storage import S3Store
 from tests.conftest import require_tool
 from tests.dossier_files import APPLICANT, write_small_dossier
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.applicants import Address, CompanyApplicant, PersonApplicant, Representative
-from pipeline.fields import Evidence, ExtractedField, FieldName
+from pipeline.extract.fields import Evidence, ExtractedField, FieldName
+from pipeline.rules.applicants import Address, CompanyApplicant, PersonApplicant, Representative
 from pipeline.types import Box, TextSource
 
 STRONG = 0.97

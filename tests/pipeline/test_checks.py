@@ -7,15 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.checks import (
+from pipeline.extract.fields import FieldName
+from pipeline.rules.checks import (
     STRONG_EVIDENCE_MIN_CONFIDENCE,
     CheckStatus,
     ko_or_doubt,
     make_check,
     worst_status,
 )
-from pipeline.fields import FieldName
-from pipeline.messages import MESSAGES, CheckCode
+from pipeline.rules.messages import MESSAGES, CheckCode
 from tests.pipeline.fieldkit import field, ocr
 
 ERRORS_DOC = Path(__file__).resolve().parents[2] / "docs" / "errors.md"

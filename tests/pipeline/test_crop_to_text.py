@@ -16,8 +16,8 @@ import numpy as np
 from PIL import Image
 
 from fixtures.generator.api import generate_document
-from pipeline.ocr import ocr_page
-from pipeline.preprocess import (
+from pipeline.read.ocr import ocr_page
+from pipeline.read.preprocess import (
     CROP_ABOVE_SCALED_PIXELS,
     crop_to_text,
     prepare_for_ocr,

@@ -13,8 +13,9 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from pipeline.checks import Decision, PieceStatus
-from pipeline.db import (
+from pipeline.extract.fields import DocType
+from pipeline.rules.checks import Decision, PieceStatus
+from pipeline.store.db import (
     AuditEvent,
     Base,
     Dossier,
@@ -26,7 +27,6 @@ from pipeline.db import (
     session_factory,
     upgrade_database,
 )
-from pipeline.fields import DocType
 from pipeline.types import FileKind
 
 SHA = "ab" * 32

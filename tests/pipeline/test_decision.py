@@ -7,8 +7,7 @@ from datetime import date
 
 import pytest
 
-from pipeline.checks import CheckStatus, Decision, PieceStatus, RequirementStatus
-from pipeline.decision import (
+from pipeline.decide.decision import (
     DossierReport,
     PieceInput,
     PieceReport,
@@ -18,10 +17,11 @@ from pipeline.decision import (
     in_qa_sample,
 )
 from pipeline.errors import InvalidApplicant
-from pipeline.fields import DocType, ExtractedField, FieldName
-from pipeline.messages import CheckCode
-from pipeline.procedures import Procedure, Requirement, RuleRef, get_procedure
-from pipeline.rules import PhotoMeasurement, legibility_low, mrz_invalid
+from pipeline.extract.fields import DocType, ExtractedField, FieldName
+from pipeline.rules.checks import CheckStatus, Decision, PieceStatus, RequirementStatus
+from pipeline.rules.messages import CheckCode
+from pipeline.rules.piece_rules import PhotoMeasurement, legibility_low, mrz_invalid
+from pipeline.rules.procedures import Procedure, Requirement, RuleRef, get_procedure
 from pipeline.types import ErrorInfo, TextSource
 from tests.pipeline.fieldkit import SIRET, WEAK, company, field, ocr, person
 

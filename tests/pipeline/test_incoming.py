@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from pipeline import incoming, keys
-from pipeline.dossiers import load_manifest
 from pipeline.errors import InvalidIncoming
-from pipeline.procedures import load_procedures
-from pipeline.storage import LocalStore
+from pipeline.rules.procedures import load_procedures
+from pipeline.store import incoming, keys
+from pipeline.store.dossiers import load_manifest
+from pipeline.store.storage import LocalStore
 
 NOW = datetime(2026, 11, 2, 9, 30, tzinfo=UTC)
 PROCEDURES = load_procedures()

@@ -10,14 +10,14 @@ from PIL import Image
 
 from fixtures.hostile import EXPECTED, EXPECTED_PAGES, EXPECTED_WARNINGS, write_hostile_files
 from pipeline.errors import PieceError
-from pipeline.intake import (
+from pipeline.intake.inspection import (
     MIN_READABLE_DPI,
     inspect_file,
     max_render_dpi,
     scan_pdf_objects,
     sniff,
 )
-from pipeline.isolation import run_isolated
+from pipeline.intake.isolation import run_isolated
 from pipeline.settings import Limits
 from pipeline.types import FileKind
 

@@ -7,11 +7,11 @@ from pathlib import Path
 import numpy as np
 
 from fixtures.textpages import french_page_text, write_text_pdf
-from pipeline.fanout import cached_pages_to_read, pages_to_read
-from pipeline.page_cache import load_intake
-from pipeline.piece import ReadOptions, read_cached_piece, read_piece
+from pipeline.read.fanout import cached_pages_to_read, pages_to_read
+from pipeline.read.page_cache import load_intake
+from pipeline.read.piece import ReadOptions, read_cached_piece, read_piece
 from pipeline.settings import Limits
-from pipeline.storage import LocalStore
+from pipeline.store.storage import LocalStore
 from pipeline.types import FileKind
 
 

@@ -16,7 +16,7 @@ from pipeline.errors import (
     ParseTimeout,
     PieceError,
 )
-from pipeline.isolation import run_isolated
+from pipeline.intake.isolation import run_isolated
 from tests.conftest import require_tool
 from tests.pipeline import isolated_functions as child
 
@@ -187,7 +187,7 @@ def test_main_module_run_with_dash_m_is_imported_once_not_per_child(tmp_path: Pa
     )
     (tmp_path / "probe_main.py").write_text(
         "import probe_heavy\n"
-        "from pipeline.isolation import run_isolated\n"
+        "from pipeline.intake.isolation import run_isolated\n"
         "from tests.pipeline.isolated_functions import add\n"
         "if __name__ == '__main__':\n"
         "    results = [run_isolated(add, n, timeout_s=60, memory_mb=1024) for n in range(3)]\n"

@@ -2,7 +2,7 @@
 
 Unreadable scans are read for real (tesseract): their OCR confidence is what
 gives them away, as bench/legibility.py measured. Clean scans and photos are
-measured by `pipeline.legibility` with an OCR confidence set by hand, so that
+measured by `pipeline.read.legibility` with an OCR confidence set by hand, so that
 the image figures are shown not to flag them on their own.
 """
 
@@ -14,12 +14,12 @@ import pytest
 
 from fixtures.generator.api import generate_document
 from fixtures.generator.model import Defect, Rendering
-from pipeline.analysis import MIN_OCR_CONFIDENCE, legibility_checks, photo_sharpness_checks
-from pipeline.checks import CheckCode, CheckStatus
-from pipeline.intake import sniff
-from pipeline.legibility import measure_quality
-from pipeline.pages import iter_page_images
-from pipeline.piece import ReadOptions, read_piece
+from pipeline.intake.inspection import sniff
+from pipeline.read.legibility import measure_quality
+from pipeline.read.pages import iter_page_images
+from pipeline.read.piece import ReadOptions, read_piece
+from pipeline.rules.analysis import MIN_OCR_CONFIDENCE, legibility_checks, photo_sharpness_checks
+from pipeline.rules.checks import CheckCode, CheckStatus
 from pipeline.settings import Limits
 from pipeline.types import Box, PageReading, Quality, TextSource, Word
 from tests.conftest import require_tool
@@ -108,9 +108,9 @@ def test_only_an_mrz_verified_as_read_vouches_for_its_page() -> None:
     from datetime import date
 
     from fixtures.mrz_compose import compose_td1
-    from pipeline.analysis import verified_mrz_pages
+    from pipeline.codes.mrz import parse_mrz
     from pipeline.extract import ExtractedFields
-    from pipeline.mrz import parse_mrz
+    from pipeline.rules.analysis import verified_mrz_pages
 
     lines = compose_td1(
         document_number="X4RTBPFW4",
@@ -177,8 +177,8 @@ def test_an_empty_sheet_with_sensor_noise_is_blank() -> None:
 
 
 def test_fields_read_on_an_illegible_page_are_weak_evidence() -> None:
-    from pipeline.analysis import weakened_on_illegible_pages
-    from pipeline.fields import Evidence, ExtractedField, FieldName
+    from pipeline.extract.fields import Evidence, ExtractedField, FieldName
+    from pipeline.rules.analysis import weakened_on_illegible_pages
 
     sharp = Quality(blur=2.0, dpi=300, contrast=0.8, blank=False)
     poor = _page(sharp, confidence=0.5)

@@ -16,8 +16,7 @@ from fixtures.mrz_compose import (
     compose_td2,
     compose_td3,
 )
-from pipeline.fields import FieldName
-from pipeline.mrz import (
+from pipeline.codes.mrz import (
     MrzFormat,
     check_digit,
     find_mrz,
@@ -25,6 +24,7 @@ from pipeline.mrz import (
     parse_mrz,
     read_mrz_from_image,
 )
+from pipeline.extract.fields import FieldName
 from pipeline.types import TextSource
 from tests.conftest import require_tool
 

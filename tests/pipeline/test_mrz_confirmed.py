@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 
 from fixtures.mrz_compose import compose_td3
-from pipeline.analysis import verified_mrz_pages
+from pipeline.codes.mrz import MrzReading, corrected_fields, parse_mrz
 from pipeline.extract import ExtractedFields
 from pipeline.extract.authenticity import corrections_confirmed
-from pipeline.fields import FieldName
-from pipeline.mrz import MrzReading, corrected_fields, parse_mrz
+from pipeline.extract.fields import FieldName
+from pipeline.rules.analysis import verified_mrz_pages
 from tests.pipeline.fieldkit import fields, ocr
 
 AS_OF = date(2026, 11, 26)

@@ -5,15 +5,15 @@ from __future__ import annotations
 from datetime import date
 
 from fixtures.mrz_compose import compose_fr_cni_old, compose_td1, compose_td3
-from pipeline.extract.authenticity import apply_mrz
-from pipeline.fields import Evidence, ExtractedField, FieldName
-from pipeline.mrz import (
+from pipeline.codes.mrz import (
     CORRECTED_CONFIDENCE,
     MrzReading,
     field_corrections,
     find_mrz,
     parse_mrz,
 )
+from pipeline.extract.authenticity import apply_mrz
+from pipeline.extract.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import PageReading, Quality, TextSource
 
 AS_OF = date(2026, 11, 1)
@@ -174,7 +174,7 @@ def test_page_text_and_band_reread_lines_are_assembled() -> None:
 
 
 def test_three_reads_vote_character_by_character() -> None:
-    from pipeline.mrzband import combine_readings
+    from pipeline.codes.mrzband import combine_readings
 
     right = _td1()
     # Each read misreads another character of line 2 (no look-alike repairs them):

@@ -12,20 +12,20 @@ from PIL import Image, ImageDraw, ImageFont
 
 from fixtures.generator.api import generate_document
 from fixtures.scan import ScanStyle, degrade
-from pipeline.fields import DocType
-from pipeline.mrz import find_mrz
-from pipeline.mrzband import (
+from pipeline.codes.mrz import find_mrz
+from pipeline.codes.mrzband import (
     is_upside_down_fragment,
     mrz_bands,
     read_band_glyphs,
     upright_for_mrz,
 )
-from pipeline.mrzglyphs import ocrb_font_path, read_line_glyphs
-from pipeline.ocr import ocr_page
-from pipeline.pages import PageImage
-from pipeline.preprocess import prepare_for_ocr
-from pipeline.reading import read_image
-from pipeline.signals import mrz_lines_of_page
+from pipeline.codes.mrzglyphs import ocrb_font_path, read_line_glyphs
+from pipeline.extract.fields import DocType
+from pipeline.read.ocr import ocr_page
+from pipeline.read.pages import PageImage
+from pipeline.read.preprocess import prepare_for_ocr
+from pipeline.read.reading import read_image
+from pipeline.read.signals import mrz_lines_of_page
 from pipeline.types import Box, Word
 
 AS_OF = date(2025, 6, 1)

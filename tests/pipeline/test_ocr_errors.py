@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from pipeline.errors import OcrFailed
-from pipeline.ocr import detect_orientation, ocr_page
+from pipeline.read.ocr import detect_orientation, ocr_page
 from tests.conftest import require_tool
 
 

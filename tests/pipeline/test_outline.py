@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.coverage import MISSED_TEXT_SHARE, dropped_text, missed_text_share
-from pipeline.ocr import ocr_page, with_missed_lines
-from pipeline.outline import cut_out, find_outlines, flatten_outline
-from pipeline.preprocess import binarise, dark_region_mask, invert_banners, prepare_for_ocr
+from pipeline.read.coverage import MISSED_TEXT_SHARE, dropped_text, missed_text_share
+from pipeline.read.ocr import ocr_page, with_missed_lines
+from pipeline.read.outline import cut_out, find_outlines, flatten_outline
+from pipeline.read.preprocess import binarise, dark_region_mask, invert_banners, prepare_for_ocr
 
 CARD_W, CARD_H = 856, 540  # an ID-1 card at about 250 dpi
 

@@ -6,10 +6,10 @@ import cv2
 import numpy as np
 from PIL import Image
 
-from pipeline.legibility import measure_quality
-from pipeline.page_cache import load_cached_pages, save_page
-from pipeline.pages import capped_render_dpi, image_effective_dpi, load_image_frame
-from pipeline.storage import LocalStore
+from pipeline.read.legibility import measure_quality
+from pipeline.read.page_cache import load_cached_pages, save_page
+from pipeline.read.pages import capped_render_dpi, image_effective_dpi, load_image_frame
+from pipeline.store.storage import LocalStore
 from pipeline.types import Box, PageReading, Quality, TextSource, Word
 from tests.pipeline.reading_docs import scanned_page
 

@@ -7,9 +7,9 @@ import numpy as np
 import pytest
 
 from pipeline.errors import CorruptFile, OcrUnavailable
-from pipeline.ocr import engine_version, ocr_page
-from pipeline.pages import page_count, read_text_document
-from pipeline.reading import read_pages
+from pipeline.read.ocr import engine_version, ocr_page
+from pipeline.read.pages import page_count, read_text_document
+from pipeline.read.reading import read_pages
 from pipeline.types import FileKind, TextSource
 from tests.conftest import require_tool
 

@@ -9,8 +9,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.photo import background_uniformity, plain_background_share
-from pipeline.rules import PHOTO_MIN_BACKGROUND_UNIFORMITY
+from pipeline.read.photo import background_uniformity, plain_background_share
+from pipeline.rules.piece_rules import PHOTO_MIN_BACKGROUND_UNIFORMITY
 
 Measure = Callable[[np.ndarray], float]
 
@@ -91,7 +91,7 @@ def test_low_contrast_face_is_counted(seed: int, tmp_path: Path) -> None:
     from PIL import Image
 
     from fixtures.generator.api import generate_document
-    from pipeline.signals import count_faces
+    from pipeline.read.signals import count_faces
 
     doc = generate_document("id_photo", tmp_path, seed=seed)
     with Image.open(tmp_path / doc.files[0].path) as image:
@@ -100,7 +100,7 @@ def test_low_contrast_face_is_counted(seed: int, tmp_path: Path) -> None:
 
 
 def test_no_face_on_a_page_of_text() -> None:
-    from pipeline.signals import count_faces
+    from pipeline.read.signals import count_faces
 
     page = np.full((1200, 900), 245, np.uint8)
     for row in range(60, 1150, 28):
@@ -112,7 +112,7 @@ def test_only_a_page_with_little_text_gets_the_second_look(tmp_path: Path) -> No
     from PIL import Image
 
     from fixtures.generator.api import generate_document
-    from pipeline.signals import SECOND_LOOK_MAX_LETTERS, measure_signals
+    from pipeline.read.signals import SECOND_LOOK_MAX_LETTERS, measure_signals
 
     doc = generate_document("id_photo", tmp_path, seed=LOW_CONTRAST_FACE_SEEDS[0])
     with Image.open(tmp_path / doc.files[0].path) as image:
@@ -137,7 +137,7 @@ def require_portrait_cascade() -> None:
     """Skip locally when Debian's opencv-data is missing, fail in CI."""
     import os
 
-    from pipeline.signals import _portrait_detector
+    from pipeline.read.signals import _portrait_detector
 
     if _portrait_detector() is None:
         reason = "the LBP face cascade is missing (apt-get install opencv-data)"
@@ -158,7 +158,7 @@ def generated_photo(tmp_path: Path, seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", PORTRAIT_LOOK_SEEDS)
 def test_face_found_only_by_the_portrait_look_is_counted(seed: int, tmp_path: Path) -> None:
-    from pipeline.signals import count_faces, find_portrait_faces
+    from pipeline.read.signals import count_faces, find_portrait_faces
 
     require_portrait_cascade()
     grey = cv2.cvtColor(generated_photo(tmp_path, seed), cv2.COLOR_RGB2GRAY)
@@ -184,7 +184,7 @@ def faceless_head(tmp_path: Path, seed: int) -> np.ndarray:
 
 @pytest.mark.parametrize("seed", PORTRAIT_LOOK_SEEDS)
 def test_no_face_on_a_head_without_a_face_or_a_plain_wall(seed: int, tmp_path: Path) -> None:
-    from pipeline.signals import count_faces
+    from pipeline.read.signals import count_faces
 
     require_portrait_cascade()
     head = cv2.cvtColor(faceless_head(tmp_path, seed), cv2.COLOR_RGB2GRAY)
@@ -196,7 +196,7 @@ def test_no_face_on_a_head_without_a_face_or_a_plain_wall(seed: int, tmp_path: P
 
 def test_two_people_side_by_side_are_two_faces() -> None:
     from fixtures.generator.templates.misc import draw_face
-    from pipeline.signals import count_faces
+    from pipeline.read.signals import count_faces
 
     rng = np.random.default_rng(4)
     pair = np.concatenate([np.asarray(draw_face(rng)), np.asarray(draw_face(rng))], axis=1)
@@ -205,7 +205,7 @@ def test_two_people_side_by_side_are_two_faces() -> None:
 
 def test_busy_background_behind_a_found_face_is_still_refused() -> None:
     from fixtures.generator.templates.misc import draw_face
-    from pipeline.signals import measure_signals
+    from pipeline.read.signals import measure_signals
 
     require_portrait_cascade()
     busy = np.asarray(draw_face(np.random.default_rng(117), plain=False))
@@ -216,14 +216,14 @@ def test_busy_background_behind_a_found_face_is_still_refused() -> None:
 
 
 def test_distinct_boxes_keeps_one_box_per_face() -> None:
-    from pipeline.signals import _distinct_boxes
+    from pipeline.read.signals import _distinct_boxes
 
     same_face = [(100, 100, 80, 80), (104, 98, 90, 90), (300, 100, 80, 80)]
     assert _distinct_boxes(same_face) == [(104, 98, 90, 90), (300, 100, 80, 80)]
 
 
 def test_the_photo_rule_measures_the_tiled_background_when_it_was_measured() -> None:
-    from pipeline.analysis import photo_measurement
+    from pipeline.rules.analysis import photo_measurement
     from pipeline.types import PageReading, PageSignals, PieceReading, Quality, TextSource
 
     def reading(plain: float | None) -> PieceReading:

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.applicants import ApplicantKind, InvalidApplicant, parse_applicant
 from pipeline.errors import ConfigurationError, ProcedureError
-from pipeline.fields import DocType
-from pipeline.procedures import (
+from pipeline.extract.fields import DocType
+from pipeline.rules.applicants import ApplicantKind, InvalidApplicant, parse_applicant
+from pipeline.rules.procedures import (
     DEFAULT_PROCEDURES_DIR,
     get_procedure,
     load_procedure_file,

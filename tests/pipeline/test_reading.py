@@ -8,7 +8,7 @@ import pytest
 from PIL import Image
 
 from fixtures.textpages import french_page_text, render_pdf_page
-from pipeline.reading import read_pages
+from pipeline.read.reading import read_pages
 from pipeline.types import FileKind, TextSource
 from tests.conftest import require_tool
 from tests.pipeline.reading_docs import (

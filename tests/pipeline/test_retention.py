@@ -9,9 +9,9 @@ import pytest
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline import db, keys, retention
-from pipeline.procedures import load_procedures
-from pipeline.storage import LocalStore
+from pipeline.rules.procedures import load_procedures
+from pipeline.store import db, keys, retention
+from pipeline.store.storage import LocalStore
 
 DECIDED = datetime(2025, 3, 1, 12, 0, tzinfo=UTC)
 SHA_A, SHA_B, SHA_SHARED = "a" * 64, "b" * 64, "c" * 64

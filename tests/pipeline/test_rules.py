@@ -7,12 +7,11 @@ from typing import Any
 
 import pytest
 
-from pipeline.applicants import Applicant, Representative
-from pipeline.checks import Check, CheckStatus
-from pipeline.fields import DocType, ExtractedField, FieldName
-from pipeline.messages import CheckCode
-from pipeline.procedures import get_procedure
-from pipeline.rules import (
+from pipeline.extract.fields import DocType, ExtractedField, FieldName
+from pipeline.rules.applicants import Applicant, Representative
+from pipeline.rules.checks import Check, CheckStatus
+from pipeline.rules.messages import CheckCode
+from pipeline.rules.piece_rules import (
     RULES,
     PhotoMeasurement,
     RuleContext,
@@ -27,6 +26,7 @@ from pipeline.rules import (
     type_mismatch,
     type_uncertain,
 )
+from pipeline.rules.procedures import get_procedure
 from pipeline.types import TextSource
 from tests.pipeline.fieldkit import SIRET, WEAK, company, field, fields, ocr, person
 

@@ -18,8 +18,8 @@ from PIL import Image
 from fixtures.generator.api import generate_document
 from fixtures.generator.render import render_pages
 from fixtures.scan import ScanStyle, degrade
-from pipeline.ocr import ocr_page
-from pipeline.preprocess import (
+from pipeline.read.ocr import ocr_page
+from pipeline.read.preprocess import (
     MIN_DEBLUR_SIGMA_PX,
     SHARPEN_MIN_SCALE,
     blur_to_undo,

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.preprocess import (
+from pipeline.read.preprocess import (
     MAX_SMALL_TEXT_UPSCALE,
     SMALL_TEXT_MIN_PX,
     letter_heights,

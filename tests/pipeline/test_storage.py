@@ -14,7 +14,7 @@ from minio import Minio
 
 from pipeline.errors import ConfigurationError, ObjectNotFound, StorageError
 from pipeline.settings import Settings
-from pipeline.storage import (
+from pipeline.store.storage import (
     S3_PART_BYTES,
     InvalidKey,
     LocalStore,

@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.mrzband import band_from_words, bands_from_lines, is_mrz_fragment, mrz_bands
-from pipeline.preprocess import (
+from pipeline.codes.mrzband import band_from_words, bands_from_lines, is_mrz_fragment, mrz_bands
+from pipeline.read.preprocess import (
     KEEP_TEXT_PX,
     blank_dark_surroundings,
     estimate_text_height,
@@ -144,8 +144,8 @@ def test_bands_from_lines_finds_a_stack_of_equal_long_lines() -> None:
 def test_reads_of_one_mrz_are_assembled_line_by_line() -> None:
     from datetime import date
 
-    from pipeline.mrz import parse_mrz
-    from pipeline.mrzband import combine_readings
+    from pipeline.codes.mrz import parse_mrz
+    from pipeline.codes.mrzband import combine_readings
 
     as_of = date(2026, 11, 26)
     right = [

@@ -7,7 +7,7 @@ import pypdfium2 as pdfium
 import pytest
 
 from fixtures.textpages import french_page_text, write_text_pdf
-from pipeline.textlayer import LayerText, LayerVerdict, read_text_layer, score_text
+from pipeline.read.textlayer import LayerText, LayerVerdict, read_text_layer, score_text
 from tests.pipeline.reading_docs import scanned_page, write_image_pdf
 
 

@@ -15,9 +15,7 @@ from fixtures.twoddoc_sign import (
     render_datamatrix,
     write_trust_bundle,
 )
-from pipeline.errors import ConfigurationError
-from pipeline.fields import Evidence, ExtractedField, FieldName
-from pipeline.twoddoc import (
+from pipeline.codes.twoddoc import (
     GS,
     US,
     InvalidTwoDDoc,
@@ -27,6 +25,8 @@ from pipeline.twoddoc import (
     parse_twoddoc,
     read_twoddocs,
 )
+from pipeline.errors import ConfigurationError
+from pipeline.extract.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import TextSource
 
 TAX_FIELDS = {

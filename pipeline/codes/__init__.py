@@ -1,0 +1,1 @@
+"""Machine-readable codes: MRZ of identity documents and 2D-Doc barcodes."""

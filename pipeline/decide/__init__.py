@@ -1,0 +1,1 @@
+"""The dossier decision and its report."""

@@ -1,0 +1,1 @@
+"""Procedure rules and the checks they produce, piece by piece."""

@@ -1,0 +1,1 @@
+"""Storage: objects, relational state, migrations, retention, the incoming drop zone."""
