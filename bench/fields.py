@@ -23,9 +23,9 @@ from pathlib import Path
 from fixtures.generator.api import DEFAULT_AS_OF, generate_document
 from fixtures.generator.registry import TEMPLATES, template_ids
 from pipeline.extract import extract_fields
-from pipeline.extract.fields import DocType, FieldName
 from pipeline.extract.people import strip_civility
 from pipeline.extract.text import fold
+from pipeline.fields import DocType, FieldName
 from pipeline.read.piece import ReadOptions, read_piece
 from pipeline.settings import Limits
 

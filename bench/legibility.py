@@ -232,7 +232,7 @@ def generated_quality(count: int, seed: int, folder: Path) -> dict[str, list[dic
     """Quality figures (no OCR) of the generator's scans, photos and unreadable pieces."""
     from fixtures.generator.api import generate_document
     from fixtures.generator.model import Defect, Rendering
-    from pipeline.extract.fields import DocType
+    from pipeline.fields import DocType
     from pipeline.intake.inspection import sniff
     from pipeline.read.legibility import measure_quality
     from pipeline.read.pages import iter_page_images

@@ -32,7 +32,7 @@ import numpy as np
 from PIL import Image
 
 from fixtures.generator.api import generate_document
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.read.reading import read_upright
 
 SEED = 610000

@@ -1,7 +1,7 @@
 """How to run SeaweedFS (`weed mini`) as a private S3 server on loopback.
 
 The one place that knows weed's flags, its S3 identity file and its leftovers.
-Both the stack (`ops.stack`) and the tests' session server (`tests.s3server`)
+Both the stack (`ops.stack`) and the tests' session server (`tests.support.s3server`)
 start weed with these pieces; each keeps its own way of spawning and stopping
 the process (the stack records PIDs, the fixture retries on port races).
 

@@ -10,7 +10,7 @@ from typing import Protocol, runtime_checkable
 
 from pydantic import BaseModel, Field
 
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.types import PieceReading
 
 TYPE_UNCERTAIN = "TYPE_UNCERTAIN"  # check code of an abstained classification (a doubt)

@@ -30,7 +30,7 @@ os.environ.update(
 )
 os.environ.pop("PREFECT_API_URL", None)
 
-pytest_plugins = ["tests.s3server"]
+pytest_plugins = ["tests.support.s3server"]
 
 
 def require_tool(name: str) -> str:

@@ -17,7 +17,7 @@ from classifiers.doctype.features import (
     raw_text,
 )
 from pipeline.classify import Classification
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.types import PieceReading, TextSource
 
 # An identity photo shows a face filling the frame, which the face detector finds

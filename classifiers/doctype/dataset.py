@@ -28,7 +28,7 @@ from fixtures.generator.api import doc_rng, generate_document
 from fixtures.generator.model import Rendering
 from fixtures.generator.registry import Template, select_templates
 from pipeline.errors import PieceError
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.read import reading as page_reading
 from pipeline.read.signals import measure_signals
 from pipeline.store.dossiers import sha256_of

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 
 
 class LexiconGroup(StrEnum):

@@ -49,7 +49,7 @@ from classifiers.doctype.store import (
     promote,
     save_model,
 )
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.store.storage import ObjectStore
 
 log = logging.getLogger(__name__)

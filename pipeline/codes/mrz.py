@@ -29,7 +29,7 @@ from enum import StrEnum
 import numpy as np
 from pydantic import BaseModel, Field
 
-from pipeline.extract.fields import Evidence, ExtractedField, FieldName
+from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import Box, PageReading, TextSource
 
 

@@ -37,7 +37,7 @@ from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pydantic import BaseModel, Field
 
 from pipeline.errors import ConfigurationError, PieceError
-from pipeline.extract.fields import Evidence, ExtractedField, FieldName
+from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import TextSource
 
 logger = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ from pydantic import BaseModel, Field
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import InvalidApplicant, blames_the_file
-from pipeline.extract.fields import DOC_TYPE_LABELS_FR, DocType, Evidence, ExtractedField, FieldName
+from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, Evidence, ExtractedField, FieldName
 from pipeline.rules.applicants import Applicant
 from pipeline.rules.checks import (
     Check,

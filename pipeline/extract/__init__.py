@@ -26,12 +26,12 @@ from pipeline.extract.authenticity import (
 )
 from pipeline.extract.bank import extract_bank_details
 from pipeline.extract.company import extract_company
-from pipeline.extract.fields import DocType, ExtractedField, FieldName
 from pipeline.extract.household import extract_proof_of_address, extract_tax_notice
 from pipeline.extract.identity import extract_identity, issue_date_by_elimination
 from pipeline.extract.payslip import extract_payslip
 from pipeline.extract.school import extract_school_certificate
 from pipeline.extract.text import DocText
+from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.types import PieceReading
 
 EXTRACTORS: dict[DocType, Callable[[DocText], list[ExtractedField]]] = {

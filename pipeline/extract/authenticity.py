@@ -20,9 +20,9 @@ from pipeline.codes.twoddoc import (
     parse_twoddoc,
 )
 from pipeline.extract.dates import find_dates
-from pipeline.extract.fields import ExtractedField, FieldName
 from pipeline.extract.people import USAGE_WORD
 from pipeline.extract.text import fold
+from pipeline.fields import ExtractedField, FieldName
 from pipeline.types import PageReading, PieceReading, TextSource
 
 log = logging.getLogger(__name__)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from pipeline.extract.fields import ExtractedField, FieldName
 from pipeline.extract.identifiers import (
     Identifier,
     iban_from_rib_row,
@@ -13,6 +12,7 @@ from pipeline.extract.identifiers import (
 )
 from pipeline.extract.people import CIVILITY, clean_name, cut_at_column_gap
 from pipeline.extract.text import DocText, Hit, label_pattern, labelled_values, make_field
+from pipeline.fields import ExtractedField, FieldName
 from pipeline.types import TextSource
 
 IBAN_LABELS = label_pattern(

@@ -8,7 +8,6 @@ from collections.abc import Callable, Sequence
 from datetime import date
 
 from pipeline.extract.dates import FoundDate, find_dates
-from pipeline.extract.fields import ExtractedField, FieldName
 from pipeline.extract.identifiers import POSTCODE_CITY
 from pipeline.extract.text import (
     DocText,
@@ -20,6 +19,7 @@ from pipeline.extract.text import (
     labelled_values,
     make_field,
 )
+from pipeline.fields import ExtractedField, FieldName
 
 DOCUMENT_DATE_LABELS = label_pattern(
     r"date d'edition", r"edite(?:e)? le", r"etabli(?:e)? le", r"date d'etablissement",

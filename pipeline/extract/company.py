@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 from pipeline.extract.common import address_fields, address_on_line, document_date, text_field
-from pipeline.extract.fields import ExtractedField, FieldName
 from pipeline.extract.identifiers import Identifier, parse_company_number, siren_of
 from pipeline.extract.people import clean_name
 from pipeline.extract.text import (
@@ -19,6 +18,7 @@ from pipeline.extract.text import (
     make_field,
     text_beside,
 )
+from pipeline.fields import ExtractedField, FieldName
 from pipeline.types import TextSource
 
 SIRET_LABELS = label_pattern(r"(?:n° |numero |no )?siret", r"etablissement principal, siret")

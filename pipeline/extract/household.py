@@ -7,7 +7,6 @@ from collections.abc import Callable
 
 from pipeline.extract.addressee import addressee
 from pipeline.extract.common import address_fields, document_date, text_field
-from pipeline.extract.fields import ExtractedField, FieldName
 from pipeline.extract.identifiers import Identifier, parse_fiscal_number, parse_tax_reference
 from pipeline.extract.people import (
     clean_name,
@@ -27,6 +26,7 @@ from pipeline.extract.text import (
     labelled_values,
     make_field,
 )
+from pipeline.fields import ExtractedField, FieldName
 
 HOLDER = label_pattern(
     r"titulaire(?: du contrat| de la ligne)?", r"nom du titulaire", r"locataire", r"assure",

@@ -9,7 +9,6 @@ from rapidfuzz.distance import Levenshtein
 
 from pipeline.extract.common import date_field, text_field
 from pipeline.extract.dates import find_dates
-from pipeline.extract.fields import ExtractedField, FieldName
 from pipeline.extract.people import USAGE_WORD, clean_name
 from pipeline.extract.text import (
     DocText,
@@ -20,6 +19,7 @@ from pipeline.extract.text import (
     looks_like_label,
     make_field,
 )
+from pipeline.fields import ExtractedField, FieldName
 
 # Bilingual cards print "Nom d'usage / Alternate name": the English half is label too.
 LAST_NAME = label_pattern(

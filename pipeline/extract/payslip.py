@@ -6,10 +6,10 @@ import re
 
 from pipeline.extract.company import company_numbers
 from pipeline.extract.dates import find_dates, find_month
-from pipeline.extract.fields import ExtractedField, FieldName
 from pipeline.extract.household import person_fields
 from pipeline.extract.people import CIVILITY, cut_at_column_gap
 from pipeline.extract.text import DocText, Hit, Line, label_pattern, labelled_values, make_field
+from pipeline.fields import ExtractedField, FieldName
 
 PERIOD_LABELS = label_pattern(
     r"periode(?: de paie)?(?: du)?",

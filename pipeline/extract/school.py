@@ -6,11 +6,11 @@ import re
 from datetime import date
 
 from pipeline.extract.common import date_field, document_date, text_field
-from pipeline.extract.fields import ExtractedField, FieldName
 from pipeline.extract.household import person_fields
 from pipeline.extract.identity import BIRTH_DATE, FIRST_NAMES, LAST_NAME
 from pipeline.extract.people import clean_name, split_full_name
 from pipeline.extract.text import DocText, Hit, label_pattern, make_field
+from pipeline.fields import ExtractedField, FieldName
 
 SCHOOL_YEAR = re.compile(r"(?<![0-9])((?:19|20)\d{2})\s*[-/–]\s*((?:19|20)\d{2})(?![0-9])")
 SCHOOL_WORDS = re.compile(

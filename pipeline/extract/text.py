@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
-from pipeline.extract.fields import Evidence, ExtractedField, FieldName
+from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import Box, PageReading, TextSource, Word
 
 _APOSTROPHES = str.maketrans({"’": "'", "`": "'", "´": "'", "‘": "'"})

@@ -13,7 +13,7 @@ from pipeline.classify import Classification
 from pipeline.codes.twoddoc import TrustList
 from pipeline.decide.decision import PieceInput
 from pipeline.extract import ExtractedFields, extract_fields
-from pipeline.extract.fields import DocType, ExtractedField
+from pipeline.fields import DocType, ExtractedField
 from pipeline.rules.checks import Check, CheckCode, CheckStatus, make_check
 from pipeline.rules.piece_rules import (
     PhotoMeasurement,

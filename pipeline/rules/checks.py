@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from pipeline.extract.fields import ExtractedField, FieldName
+from pipeline.fields import ExtractedField, FieldName
 from pipeline.rules.messages import (
     DEFAULT_DOUBT_FR,
     DOUBT_SUFFIX_FR,

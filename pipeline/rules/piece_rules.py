@@ -20,7 +20,7 @@ from stdnum import iban as stdnum_iban
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
-from pipeline.extract.fields import DOC_TYPE_LABELS_FR, DocType, ExtractedField, FieldName
+from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, ExtractedField, FieldName
 from pipeline.rules.applicants import (
     Applicant,
     ApplicantKind,

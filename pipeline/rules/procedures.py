@@ -16,7 +16,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from pipeline.errors import ProcedureError
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.rules.applicants import ApplicantKind
 from pipeline.rules.piece_rules import RULES
 

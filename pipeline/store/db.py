@@ -42,7 +42,7 @@ from sqlalchemy.orm import (
 )
 from sqlalchemy.orm import Session as OrmSession
 
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.rules.checks import Decision, PieceStatus
 from pipeline.types import FileKind
 

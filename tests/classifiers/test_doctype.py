@@ -68,7 +68,7 @@ from fixtures.generator.registry import template_ids
 from justif.models_cli import ensure_model
 from pipeline.classify import Classification, TypeClassifier
 from pipeline.errors import CorruptFile, OcrFailed
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.read.signals import measure_signals
 from pipeline.settings import Settings
 from pipeline.store.storage import LocalStore, open_store

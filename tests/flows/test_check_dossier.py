@@ -10,7 +10,7 @@ from flows.check_dossier import check_dossier
 from pipeline.store import db, keys
 from pipeline.store.dossiers import store_dossier
 from tests.conftest import require_tool
-from tests.dossier_files import APPLICANT, write_small_dossier
+from tests.support.dossier_files import APPLICANT, write_small_dossier
 
 
 @pytest.fixture(scope="module")

@@ -24,7 +24,7 @@ from flows.check_dossier import check_dossier
 from pipeline.store import db, keys
 from pipeline.store.dossiers import store_dossier
 from tests.conftest import require_tool
-from tests.dossier_files import APPLICANT
+from tests.support.dossier_files import APPLICANT
 
 PAGES = 4
 KILL_TIMEOUT_S = 120.0

@@ -14,7 +14,7 @@ from ops.stack import free_ports
 from pipeline.errors import ObjectNotFound, StorageError, StorageUnavailable
 from pipeline.store import db
 from pipeline.store.storage import LocalStore, S3Store
-from tests.s3server import S3Server
+from tests.support.s3server import S3Server
 
 
 def _retried(error: BaseException) -> bool:

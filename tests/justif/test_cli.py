@@ -13,7 +13,7 @@ import pytest
 from fixtures.hostile import EXPECTED, write_hostile_files
 from pipeline.types import FileKind
 from tests.conftest import require_tool
-from tests.dossier_files import SCANNED_TEXT, write_small_dossier
+from tests.support.dossier_files import SCANNED_TEXT, write_small_dossier
 
 JUSTIF = [sys.executable, "-m", "justif.cli"]
 # Every refusal the CLI is promised to turn into a structured error.

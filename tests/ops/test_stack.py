@@ -22,7 +22,7 @@ from ops import stack
 from pipeline.store import db, incoming, keys
 from pipeline.store.storage import S3Store
 from tests.conftest import require_tool
-from tests.dossier_files import APPLICANT, write_small_dossier
+from tests.support.dossier_files import APPLICANT, write_small_dossier
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(480)]
 

@@ -11,7 +11,7 @@ from fixtures.textpages import french_page_text, render_pdf_page
 from pipeline.read.reading import read_pages
 from pipeline.types import FileKind, TextSource
 from tests.conftest import require_tool
-from tests.pipeline.reading_docs import (
+from tests.support.reading_docs import (
     BANNER_TEXT,
     SCAN_TEXT,
     SCAN_WORDS,

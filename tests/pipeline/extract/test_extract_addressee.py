@@ -8,8 +8,8 @@ import pytest
 
 from pipeline.extract import extract_fields
 from pipeline.extract.addressee import Role, people_with_roles
-from pipeline.extract.fields import DocType, FieldName
 from pipeline.extract.text import DocText
+from pipeline.fields import DocType, FieldName
 from pipeline.types import Box, PageReading, PieceReading, Quality, TextSource, Word
 
 AS_OF = date(2026, 11, 26)

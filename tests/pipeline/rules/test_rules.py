@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from pipeline.extract.fields import DocType, ExtractedField, FieldName
+from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.rules.applicants import Applicant, Representative
 from pipeline.rules.checks import Check, CheckStatus
 from pipeline.rules.messages import CheckCode
@@ -28,7 +28,7 @@ from pipeline.rules.piece_rules import (
 )
 from pipeline.rules.procedures import get_procedure
 from pipeline.types import TextSource
-from tests.pipeline.fieldkit import SIRET, WEAK, company, field, fields, ocr, person
+from tests.support.fieldkit import SIRET, WEAK, company, field, fields, ocr, person
 
 AS_OF = date(2026, 3, 15)
 F = FieldName

@@ -177,7 +177,7 @@ def test_an_empty_sheet_with_sensor_noise_is_blank() -> None:
 
 
 def test_fields_read_on_an_illegible_page_are_weak_evidence() -> None:
-    from pipeline.extract.fields import Evidence, ExtractedField, FieldName
+    from pipeline.fields import Evidence, ExtractedField, FieldName
     from pipeline.rules.analysis import weakened_on_illegible_pages
 
     sharp = Quality(blur=2.0, dpi=300, contrast=0.8, blank=False)

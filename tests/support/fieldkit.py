@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from pipeline.extract.fields import Evidence, ExtractedField, FieldName
+from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.rules.applicants import Address, CompanyApplicant, PersonApplicant, Representative
 from pipeline.types import Box, TextSource
 

@@ -26,7 +26,7 @@ from pipeline.codes.twoddoc import (
     read_twoddocs,
 )
 from pipeline.errors import ConfigurationError
-from pipeline.extract.fields import Evidence, ExtractedField, FieldName
+from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import TextSource
 
 TAX_FIELDS = {

@@ -8,8 +8,8 @@ import pytest
 
 from pipeline.extract import extract_fields
 from pipeline.extract.dates import parse_date
-from pipeline.extract.fields import DocType, FieldName
 from pipeline.extract.identifiers import parse_company_number, parse_iban
+from pipeline.fields import DocType, FieldName
 from pipeline.types import Box, PageReading, PieceReading, Quality, TextSource, Word
 
 AS_OF = date(2026, 11, 26)

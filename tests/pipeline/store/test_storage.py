@@ -23,7 +23,7 @@ from pipeline.store.storage import (
     check_key,
     open_store,
 )
-from tests.s3server import S3Server
+from tests.support.s3server import S3Server
 
 BIG_BYTES = 2 * S3_PART_BYTES + 3 * 1024 * 1024  # three S3 parts, the last one partial
 

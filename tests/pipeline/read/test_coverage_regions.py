@@ -13,14 +13,14 @@ from PIL import Image
 
 from fixtures.generator.api import generate_document
 from pipeline.errors import OcrFailed
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.read.coverage import missed_text
 from pipeline.read.ocr import OcrResult, ocr_page, with_missed_lines
 from pipeline.read.preprocess import prepare_for_ocr
 from pipeline.read.reading import looks_like_noise, read_upright
 from pipeline.types import Box, Word
 from tests.conftest import require_tool
-from tests.pipeline.reading_docs import SCAN_WORDS, scanned_page
+from tests.support.reading_docs import SCAN_WORDS, scanned_page
 
 
 @pytest.fixture(autouse=True)

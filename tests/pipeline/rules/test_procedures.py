@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import ConfigurationError, ProcedureError
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.rules.applicants import ApplicantKind, InvalidApplicant, parse_applicant
 from pipeline.rules.procedures import (
     DEFAULT_PROCEDURES_DIR,
@@ -15,7 +15,7 @@ from pipeline.rules.procedures import (
     load_procedure_file,
     load_procedures,
 )
-from tests.pipeline.fieldkit import SIRET
+from tests.support.fieldkit import SIRET
 
 GOOD = """\
 code: essai

@@ -8,7 +8,7 @@ import pytest
 
 from fixtures.textpages import french_page_text, write_text_pdf
 from pipeline.read.textlayer import LayerText, LayerVerdict, read_text_layer, score_text
-from tests.pipeline.reading_docs import scanned_page, write_image_pdf
+from tests.support.reading_docs import scanned_page, write_image_pdf
 
 
 def layer_of(path: Path, index: int = 0) -> LayerText:

@@ -9,9 +9,9 @@ from fixtures.mrz_compose import compose_td3
 from pipeline.codes.mrz import MrzReading, corrected_fields, parse_mrz
 from pipeline.extract import ExtractedFields
 from pipeline.extract.authenticity import corrections_confirmed
-from pipeline.extract.fields import FieldName
+from pipeline.fields import FieldName
 from pipeline.rules.analysis import verified_mrz_pages
-from tests.pipeline.fieldkit import fields, ocr
+from tests.support.fieldkit import fields, ocr
 
 AS_OF = date(2026, 11, 26)
 NUMBER = "67FZ63089"

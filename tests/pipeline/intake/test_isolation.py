@@ -18,7 +18,7 @@ from pipeline.errors import (
 )
 from pipeline.intake.isolation import run_isolated
 from tests.conftest import require_tool
-from tests.pipeline import isolated_functions as child
+from tests.support import isolated_functions as child
 
 MB = 1024 * 1024
 
@@ -188,12 +188,12 @@ def test_main_module_run_with_dash_m_is_imported_once_not_per_child(tmp_path: Pa
     (tmp_path / "probe_main.py").write_text(
         "import probe_heavy\n"
         "from pipeline.intake.isolation import run_isolated\n"
-        "from tests.pipeline.isolated_functions import add\n"
+        "from tests.support.isolated_functions import add\n"
         "if __name__ == '__main__':\n"
         "    results = [run_isolated(add, n, timeout_s=60, memory_mb=1024) for n in range(3)]\n"
         "    assert results == [0, 1, 2], results\n"
     )
-    repo = Path(__file__).resolve().parents[2]
+    repo = Path(__file__).resolve().parents[3]
     env = {**os.environ, "PROBE_LOG": str(log_file), "PYTHONPATH": f"{tmp_path}:{repo}"}
     subprocess.run(
         [sys.executable, "-m", "probe_main"], cwd=tmp_path, env=env, check=True, timeout=120

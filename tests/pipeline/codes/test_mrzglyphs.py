@@ -20,7 +20,7 @@ from pipeline.codes.mrzband import (
     upright_for_mrz,
 )
 from pipeline.codes.mrzglyphs import ocrb_font_path, read_line_glyphs
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.read.ocr import ocr_page
 from pipeline.read.pages import PageImage
 from pipeline.read.preprocess import prepare_for_ocr

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.extract.fields import FieldName
+from pipeline.fields import FieldName
 from pipeline.rules.checks import (
     STRONG_EVIDENCE_MIN_CONFIDENCE,
     CheckStatus,
@@ -16,9 +16,9 @@ from pipeline.rules.checks import (
     worst_status,
 )
 from pipeline.rules.messages import MESSAGES, CheckCode
-from tests.pipeline.fieldkit import field, ocr
+from tests.support.fieldkit import field, ocr
 
-ERRORS_DOC = Path(__file__).resolve().parents[2] / "docs" / "errors.md"
+ERRORS_DOC = Path(__file__).resolve().parents[3] / "docs" / "errors.md"
 
 
 def test_ko_on_strong_evidence_doubt_on_weak() -> None:

@@ -6,9 +6,9 @@ from datetime import date
 
 from fixtures.mrz_compose import compose_td3
 from pipeline.extract import extract_fields
-from pipeline.extract.fields import DocType, FieldName
 from pipeline.extract.identity import split_usage_name
 from pipeline.extract.people import clean_name, split_postal_name
+from pipeline.fields import DocType, FieldName
 from pipeline.types import TextSource
 from tests.pipeline.test_extract_units import AS_OF, piece, values
 

@@ -11,14 +11,14 @@ import pytest
 from pipeline.extract import extract_fields
 from pipeline.extract.common import DOUBTFUL_DATE_CONFIDENCE
 from pipeline.extract.dates import find_dates, parse_date
-from pipeline.extract.fields import DocType, ExtractedField, FieldName
 from pipeline.extract.text import fold
+from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.rules.checks import CheckStatus
 from pipeline.rules.messages import CheckCode
 from pipeline.rules.piece_rules import RULES, RuleContext
 from pipeline.rules.procedures import get_procedure
 from pipeline.types import Box, PageReading, PieceReading, Quality, TextSource, Word
-from tests.pipeline.fieldkit import field, fields, ocr, person
+from tests.support.fieldkit import field, fields, ocr, person
 
 AS_OF = date(2026, 11, 26)
 ROW = 0.02  # height of a text line, page-relative

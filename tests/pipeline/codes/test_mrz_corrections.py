@@ -13,7 +13,7 @@ from pipeline.codes.mrz import (
     parse_mrz,
 )
 from pipeline.extract.authenticity import apply_mrz
-from pipeline.extract.fields import Evidence, ExtractedField, FieldName
+from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import PageReading, Quality, TextSource
 
 AS_OF = date(2026, 11, 1)

@@ -13,7 +13,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Engine, inspect, select
 from sqlalchemy.exc import IntegrityError, StatementError
 
-from pipeline.extract.fields import DocType
+from pipeline.fields import DocType
 from pipeline.rules.checks import Decision, PieceStatus
 from pipeline.store.db import (
     AuditEvent,

@@ -17,13 +17,13 @@ from pipeline.decide.decision import (
     in_qa_sample,
 )
 from pipeline.errors import InvalidApplicant
-from pipeline.extract.fields import DocType, ExtractedField, FieldName
+from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.rules.checks import CheckStatus, Decision, PieceStatus, RequirementStatus
 from pipeline.rules.messages import CheckCode
 from pipeline.rules.piece_rules import PhotoMeasurement, legibility_low, mrz_invalid
 from pipeline.rules.procedures import Procedure, Requirement, RuleRef, get_procedure
 from pipeline.types import ErrorInfo, TextSource
-from tests.pipeline.fieldkit import SIRET, WEAK, company, field, ocr, person
+from tests.support.fieldkit import SIRET, WEAK, company, field, ocr, person
 
 AS_OF = date(2026, 3, 15)
 F = FieldName

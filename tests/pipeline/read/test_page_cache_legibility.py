@@ -11,7 +11,7 @@ from pipeline.read.page_cache import load_cached_pages, save_page
 from pipeline.read.pages import capped_render_dpi, image_effective_dpi, load_image_frame
 from pipeline.store.storage import LocalStore
 from pipeline.types import Box, PageReading, Quality, TextSource, Word
-from tests.pipeline.reading_docs import scanned_page
+from tests.support.reading_docs import scanned_page
 
 SHA = "ab" * 32
 

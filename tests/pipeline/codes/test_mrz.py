@@ -24,7 +24,7 @@ from pipeline.codes.mrz import (
     parse_mrz,
     read_mrz_from_image,
 )
-from pipeline.extract.fields import FieldName
+from pipeline.fields import FieldName
 from pipeline.types import TextSource
 from tests.conftest import require_tool
 
