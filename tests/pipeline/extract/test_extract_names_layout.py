@@ -10,7 +10,7 @@ from pipeline.extract.identity import split_usage_name
 from pipeline.extract.people import clean_name, split_postal_name
 from pipeline.fields import DocType, FieldName
 from pipeline.types import TextSource
-from tests.pipeline.test_extract_units import AS_OF, piece, values
+from tests.pipeline.extract.test_extract_units import AS_OF, piece, values
 
 
 def test_usage_name_after_the_birth_name() -> None:
