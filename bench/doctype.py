@@ -24,9 +24,11 @@ from pathlib import Path
 import numpy as np
 
 from classifiers.doctype.classifier import DoctypeModel
-from classifiers.doctype.dataset import Sample, SampleSet, build_sample_set, evaluation_spec
 from classifiers.doctype.evaluate import coverage_curve, meets_targets, plot_coverage_curve
-from classifiers.doctype.train import TrainingPlan, labels_of, score, train_doctype
+from classifiers.doctype.plan import TrainingPlan, evaluation_spec
+from classifiers.doctype.samples import Sample, SampleSet
+from classifiers.doctype.train import labels_of, score
+from training.doctype import build_sample_set, train_doctype
 
 
 def main() -> None:

@@ -1,13 +1,13 @@
-"""What every flow needs from the outside world, built once per process from the settings.
+"""What the flows need beyond the library: the task runner and the retry condition.
 
-Flows are entry points (a worker imports them directly), so this is one of the
-few places allowed to read the configuration.
+The settings, store, database, model, trust list and procedures are built once
+per process by `runtime` (free of Prefect, shared with the command line); they
+are re-exported here so a flow asks one module for everything.
 """
 
 from __future__ import annotations
 
 import logging
-from functools import cache
 from typing import Any
 
 from prefect import Task
@@ -16,56 +16,23 @@ from prefect.states import State
 from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
-from pipeline.classify import TypeClassifier
-from pipeline.codes.twoddoc import TrustList
 from pipeline.errors import StorageUnavailable
-from pipeline.rules.procedures import Procedure, get_procedure
 from pipeline.settings import Settings
-from pipeline.store.storage import ObjectStore, open_store
+from runtime import classifier, database, procedure, settings, store, trust_list
+
+__all__ = [
+    "classifier",
+    "dask_task_runner",
+    "database",
+    "procedure",
+    "retry_on_storage_error",
+    "settings",
+    "store",
+    "task_runner",
+    "trust_list",
+]
 
 log = logging.getLogger(__name__)
-
-
-@cache
-def settings() -> Settings:
-    return Settings()
-
-
-@cache
-def store() -> ObjectStore:
-    return open_store(settings())
-
-
-@cache
-def database() -> Any:
-    """A SQLAlchemy session factory on the migrated database."""
-    from pipeline.store import db
-
-    url = settings().resolved_database_url
-    db.upgrade_database(url)
-    return db.session_factory(db.make_engine(url))
-
-
-def procedure(code: str) -> Procedure:
-    return get_procedure(code, settings().procedures_dir)
-
-
-@cache
-def trust_list() -> TrustList | None:
-    path = settings().twoddoc_trust_list
-    return TrustList.load(path) if path else None
-
-
-@cache
-def classifier() -> TypeClassifier | None:
-    """The current document-type model; without one every piece goes to a case officer."""
-    from classifiers.doctype.store import ModelMissing, ModelVersionMismatch, load_model
-
-    try:
-        return load_model(store())
-    except (ModelMissing, ModelVersionMismatch) as error:
-        log.error("no usable document-type model (%s): run `justif train doctype`", error.detail)
-        return None
 
 
 def retry_on_storage_error(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:

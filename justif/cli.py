@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import sys
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from types import ModuleType
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -15,8 +17,30 @@ from justif.environment import apply_defaults
 
 apply_defaults()
 
-from justif import models_cli, render  # noqa: E402
-from pipeline.settings import Settings  # noqa: E402
+import runtime  # noqa: E402
+from justif import models_cli  # noqa: E402
+
+
+def _lazy_module(name: str) -> ModuleType:
+    """`name`, executed on its first attribute access (the `importlib.util.LazyLoader` recipe)."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+if TYPE_CHECKING:
+    from justif import render
+else:
+    # The renderer pulls in the report models and the reading stage: `justif --help`
+    # and usage errors must not pay for them, so the module loads on first use.
+    render = _lazy_module("justif.render")
 
 app = typer.Typer(
     name="justif",
@@ -29,6 +53,17 @@ models_cli.register(app)
 # Piped output (CI logs, files) gets tables wide enough to stay readable.
 out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
+
+
+@app.callback()
+def _configure() -> None:
+    """Settings are read once per call, here: a bad configuration stops before any work."""
+    from pydantic import ValidationError
+
+    try:
+        runtime.settings()
+    except ValidationError as error:
+        _fail(f"configuration: {error}")
 
 
 def _fail(message: str, code: int = 2) -> None:
@@ -51,7 +86,6 @@ def inspect(
     ] = False,
 ) -> None:
     """Read files (text layer or OCR) and report type, fields, legibility and errors."""
-    from flows import runtime
     from pipeline.read.piece import ReadOptions, read_piece
     from pipeline.rules.analysis import analyse_piece
 
@@ -151,7 +185,7 @@ def _validate_submission(procedure_code: str, applicant: Any) -> None:
     from pipeline.rules.applicants import parse_applicant
     from pipeline.rules.procedures import get_procedure
 
-    settings = Settings()
+    settings = runtime.settings()
     try:
         procedure = get_procedure(procedure_code, settings.procedures_dir)
         if not isinstance(applicant, dict):
@@ -196,7 +230,7 @@ def procedures() -> None:
     """List the procedures and what each requires."""
     from pipeline.rules.procedures import load_procedures
 
-    for code, procedure in sorted(load_procedures(Settings().procedures_dir).items()):
+    for code, procedure in sorted(load_procedures(runtime.settings().procedures_dir).items()):
         out.print(f"[bold]{code}[/bold] — {procedure.title} ({procedure.applicant})")
         for requirement in procedure.requirements:
             accepted = ", ".join(str(t) for t in requirement.accept)
@@ -215,7 +249,7 @@ def demo(
     """Generate a sample dossier from fixtures/ and check it on embedded defaults."""
     from justif import demo as demo_module
 
-    demo_module.run(out, out_dir)
+    demo_module.run(out, out_dir, check=run_check)
 
 
 def main() -> None:

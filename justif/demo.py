@@ -7,13 +7,28 @@ import shutil
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 from rich.console import Console
 
+import runtime
 from justif import render
-from pipeline.settings import Settings
+
+
+class CheckDossier(Protocol):
+    """Checks one dossier and returns its report (the command line's `run_check`)."""
+
+    def __call__(
+        self,
+        files: list[Path],
+        procedure: str,
+        applicant: dict[str, Any],
+        as_of: date | None,
+        *,
+        quiet: bool = False,
+    ) -> dict[str, Any]: ...
+
 
 # (procedure, defect planted, seed, applicant's declared surname or None).
 # Seeds picked for their composition, so each outcome does not hinge on how
@@ -61,11 +76,11 @@ def piece_files(folder: Path) -> list[Path]:
     return [folder / Path(piece).name for piece in expected["pieces"]]
 
 
-def run(console: Console, out_dir: Path | None) -> list[dict[str, Any]]:
-    from justif.cli import run_check
+def run(console: Console, out_dir: Path | None, *, check: CheckDossier) -> list[dict[str, Any]]:
+    """Generate the demo dossiers and check each with `check`; print and return the reports."""
     from justif.models_cli import ensure_model
 
-    settings = Settings()
+    settings = runtime.settings()
     out_dir = out_dir or settings.home / "demo"
     model = ensure_model(settings)
     console.print(f"Modèle de classification : version {model.version}")
@@ -75,7 +90,7 @@ def run(console: Console, out_dir: Path | None) -> list[dict[str, Any]]:
         expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
         applicant = json.loads((folder / "applicant.json").read_text(encoding="utf-8"))
         started = time.perf_counter()
-        report = run_check(
+        report = check(
             piece_files(folder), expected["procedure"], applicant, DEMO_AS_OF, quiet=True
         )
         elapsed = time.perf_counter() - started

@@ -7,31 +7,18 @@ import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-from rich.table import Table
 
-from classifiers.doctype.classifier import DoctypeModel
-from classifiers.doctype.dataset import build_sample_set, evaluation_spec
-from classifiers.doctype.evaluate import coverage_curve, plot_coverage_curve
-from classifiers.doctype.store import (
-    ModelMissing,
-    ModelVersionMismatch,
-    UntrustedModel,
-    load_model,
-)
-from classifiers.doctype.train import (
-    TrainingPlan,
-    labels_of,
-    promote_if_better,
-    score,
-    train_doctype,
-)
-from pipeline.settings import Settings
-from pipeline.store.storage import ObjectStore, open_store
+import runtime
+from classifiers.doctype.plan import TrainingPlan
+
+if TYPE_CHECKING:
+    from classifiers.doctype.classifier import DoctypeModel
+    from pipeline.settings import Settings
+    from pipeline.store.storage import ObjectStore
 
 train_app = typer.Typer(help="Entraîner un modèle.", no_args_is_help=True)
 evaluate_app = typer.Typer(help="Évaluer un modèle.", no_args_is_help=True)
@@ -41,6 +28,14 @@ out = Console()
 
 @contextmanager
 def _bars(console: Console) -> Iterator[Callable[[str, int], Callable[[], None]]]:
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        TextColumn,
+        TimeElapsedColumn,
+    )
+
     columns = (
         TextColumn("{task.description}"),
         BarColumn(),
@@ -60,6 +55,9 @@ def train_default(
     store: ObjectStore, plan: TrainingPlan, console: Console | None = None
 ) -> tuple[DoctypeModel, bool]:
     """Train with `plan`, save the model, promote it if it beats the current one."""
+    from classifiers.doctype.train import promote_if_better
+    from training.doctype import train_doctype  # the document generator: the [train] extra
+
     with tempfile.TemporaryDirectory(prefix="justif-doctype-") as work:
         if console is None:
             result = train_doctype(Path(work), plan)
@@ -72,6 +70,14 @@ def train_default(
 
 def ensure_model(settings: Settings, *, plan: TrainingPlan | None = None) -> DoctypeModel:
     """The current document-type model, trained first if none is usable (demo, tests)."""
+    from classifiers.doctype.store import (
+        ModelMissing,
+        ModelVersionMismatch,
+        UntrustedModel,
+        load_model,
+    )
+    from pipeline.store.storage import open_store
+
     store = open_store(settings)
     try:
         return load_model(store)
@@ -107,7 +113,7 @@ def train_doctype_command(
         validation_ocr_count=validation_ocr_count,
         workers=workers,
     )
-    model, promoted = train_default(open_store(Settings()), plan, err)
+    model, promoted = train_default(runtime.store(), plan, err)
     _print_metrics(model.card["metrics"]["validation"], title=f"Validation {model.version}")
     out.print(
         f"version {model.version}: {'promoted to current' if promoted else 'kept, not promoted'}"
@@ -125,7 +131,13 @@ def evaluate_doctype_command(
     version: Annotated[str | None, typer.Option(help="Model version (default: current).")] = None,
 ) -> None:
     """Evaluate a model on held-out templates and fresh seeds: metrics, confusion, coverage plot."""
-    model = load_model(open_store(Settings()), version)
+    from classifiers.doctype.evaluate import coverage_curve, plot_coverage_curve
+    from classifiers.doctype.plan import evaluation_spec
+    from classifiers.doctype.store import load_model
+    from classifiers.doctype.train import labels_of, score
+    from training.doctype import build_sample_set  # the document generator: the [train] extra
+
+    model = load_model(runtime.store(), version)
     with tempfile.TemporaryDirectory(prefix="justif-doctype-eval-") as work, _bars(err) as progress:
         samples = build_sample_set(
             evaluation_spec(count, seed, ocr_count),
@@ -147,6 +159,8 @@ def evaluate_doctype_command(
 
 
 def _print_metrics(metrics: dict[str, Any], *, title: str) -> None:
+    from rich.table import Table
+
     summary = Table(title=title)
     for name in ("documents", "accuracy", "threshold", "coverage", "accuracy_answered"):
         summary.add_column(name)

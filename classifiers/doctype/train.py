@@ -1,4 +1,4 @@
-"""Training the document-type model: data, fit, threshold, card, promotion."""
+"""Training the document-type model on labelled readings: fit, threshold, card, promotion."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -14,16 +13,6 @@ from sklearn.model_selection import StratifiedGroupKFold
 from sklearn.pipeline import Pipeline
 
 from classifiers.doctype.classifier import DoctypeModel, is_ocr_reading
-from classifiers.doctype.dataset import (
-    CARD_TYPES,
-    HOLDOUT_TEMPLATES,
-    ReadingFailure,
-    Sample,
-    SampleSet,
-    SetSpec,
-    build_sample_set,
-    samples_hash,
-)
 from classifiers.doctype.evaluate import (
     choose_ocr_threshold,
     choose_threshold,
@@ -39,6 +28,8 @@ from classifiers.doctype.model import (
     build_doctype_pipeline,
     shared_vocabulary,
 )
+from classifiers.doctype.plan import TrainingPlan
+from classifiers.doctype.samples import ReadingFailure, Sample, samples_hash
 from classifiers.doctype.store import (
     ModelMissing,
     ModelVersionMismatch,
@@ -49,7 +40,6 @@ from classifiers.doctype.store import (
     promote,
     save_model,
 )
-from pipeline.fields import DocType
 from pipeline.store.storage import ObjectStore
 
 log = logging.getLogger(__name__)
@@ -58,52 +48,8 @@ CALIBRATION_FOLDS = 3
 Progress = Callable[[str, int], Callable[[], None]]  # (label, total) -> advance
 
 
-def _no_progress(label: str, total: int) -> Callable[[], None]:
+def no_progress(label: str, total: int) -> Callable[[], None]:
     return lambda: None
-
-
-@dataclass(frozen=True)
-class TrainingPlan:
-    """What `justif train doctype` generates and fits; defaults fit in 3 minutes on 2 cores."""
-
-    count: int = 520  # training documents (40 per type)
-    seed: int = 1
-    validation_count: int = 390  # held-out templates, for the threshold and promotion
-    validation_seed: int = 2
-    ocr_count: int = 6  # training documents really scanned or photographed and OCRed
-    validation_ocr_count: int = 6  # the same in validation, where the threshold is chosen
-    # Real OCR is costly: spend it where the OCR-noise model is least faithful,
-    # on photos of cards (tesseract often returns debris of them). Id photos are
-    # raster images, measured for real in every set anyway.
-    ocr_types: frozenset[DocType] = CARD_TYPES - {DocType.ID_PHOTO}
-    holdout: tuple[str, ...] = HOLDOUT_TEMPLATES
-    workers: int = 2
-    random_state: int = 0
-
-    def training_spec(self) -> SetSpec:
-        """Every template but the held-out ones, with simulated scans beside the clean readings."""
-        return SetSpec(
-            count=self.count,
-            seed=self.seed,
-            exclude=self.holdout,
-            ocr_count=self.ocr_count,
-            ocr_types=self.ocr_types,
-        )
-
-    def validation_spec(self) -> SetSpec:
-        """The held-out templates, every born-digital document read twice: as its text
-        layer and as a simulated scan. The threshold is the extreme of the validation
-        errors; twice the readings for the same generation cost make it less a
-        matter of one or two documents."""
-        return SetSpec(
-            count=self.validation_count,
-            seed=self.validation_seed,
-            include=self.holdout,
-            ocr_count=self.validation_ocr_count,
-            ocr_types=self.ocr_types,
-            simulate_share=1.0,
-            keep_clean=True,
-        )
 
 
 @dataclass
@@ -166,33 +112,21 @@ def score(model: DoctypeModel, samples: Sequence[Sample]) -> dict[str, Any]:
     return evaluate_probabilities(labels_of(samples), proba, model.classes, thresholds)
 
 
-def build_sets(
-    work_dir: Path, plan: TrainingPlan, progress: Progress = _no_progress
-) -> tuple[list[Sample], list[Sample], list[ReadingFailure]]:
-    """Training documents from the non-held-out templates; validation from the held-out ones;
-    and the documents of both skipped because their reading failed."""
-
-    def build(spec: SetSpec, name: str, label: str) -> SampleSet:
-        return build_sample_set(
-            spec,
-            work_dir / name,
-            cache_dir=work_dir / "readings",  # shared: a file read once is never read again
-            workers=plan.workers,
-            on_done=progress(label, spec.count),
-        )
-
-    train = build(plan.training_spec(), "train", "Documents d'entraînement")
-    validation = build(plan.validation_spec(), "validation", "Documents de validation")
-    return train.samples, validation.samples, train.failures + validation.failures
-
-
-def train_doctype(
-    work_dir: Path, plan: TrainingPlan, progress: Progress = _no_progress
+def fit_doctype(
+    train: list[Sample],
+    validation: list[Sample],
+    plan: TrainingPlan,
+    *,
+    failures: Sequence[ReadingFailure] = (),
+    data_seconds: float = 0.0,
+    progress: Progress = no_progress,
 ) -> TrainingResult:
-    """Generate and read the data, fit, choose the threshold, and write the card."""
+    """Fit on `train`, choose the thresholds on `validation`, and write the card.
+
+    The sets come from the caller (training.doctype makes them with the
+    document generator); `data_seconds` is what making them took.
+    """
     started = time.perf_counter()
-    train, validation, failures = build_sets(work_dir, plan, progress)
-    data_done = time.perf_counter()
     advance = progress("Entraînement", 1)
     pipeline = fit_pipeline(train, random_state=plan.random_state)
     advance()
@@ -207,9 +141,9 @@ def train_doctype(
     metrics = evaluate_probabilities(y_valid, proba, model.classes, model.thresholds_for(readings))
     data_hash = samples_hash(train)
     seconds = {
-        "data": round(data_done - started, 1),
-        "fit": round(fitted - data_done, 1),
-        "total": round(time.perf_counter() - started, 1),
+        "data": round(data_seconds, 1),
+        "fit": round(fitted - started, 1),
+        "total": round(data_seconds + time.perf_counter() - started, 1),
     }
     model.card = make_card(
         version=new_version(data_hash),
@@ -232,7 +166,7 @@ def train_doctype(
             }
         },
     )
-    return TrainingResult(model, train, validation, seconds, failures)
+    return TrainingResult(model, train, validation, seconds, list(failures))
 
 
 def promote_if_better(

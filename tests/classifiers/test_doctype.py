@@ -9,23 +9,12 @@ import numpy as np
 import pytest
 from sklearn.pipeline import Pipeline
 
-from classifiers.doctype import dataset as dataset_module
 from classifiers.doctype.classifier import (
     DoctypeModel,
     condition_on_portrait,
     has_scarce_evidence,
     may_be_identity_photo,
     temper_scarce,
-)
-from classifiers.doctype.dataset import (
-    HOLDOUT_TEMPLATES,
-    Sample,
-    SetSpec,
-    build_sample_set,
-    ocr_debris,
-    ocr_noise,
-    one_side_scan,
-    simulate_scan,
 )
 from classifiers.doctype.evaluate import (
     choose_ocr_threshold,
@@ -45,24 +34,27 @@ from classifiers.doctype.features import (
 )
 from classifiers.doctype.lexicon import LEXICON_GROUPS, LexiconGroup, lexicon_scores
 from classifiers.doctype.model import WORD_PARAMS, shared_vocabulary
+from classifiers.doctype.noise import ocr_debris, ocr_noise, one_side_scan, simulate_scan
+from classifiers.doctype.plan import HOLDOUT_TEMPLATES, SetSpec, TrainingPlan
+from classifiers.doctype.samples import Sample
 from classifiers.doctype.store import (
     CURRENT_KEY,
     FORMAT_VERSION,
     MODEL_PREFIX,
     ModelVersionMismatch,
+    UntrustedModel,
     current_version,
     load_model,
+    make_card,
     promote,
     save_model,
     version_key,
 )
 from classifiers.doctype.train import (
-    TrainingPlan,
     TrainingResult,
     calibration_folds,
     fit_pipeline,
     promote_if_better,
-    train_doctype,
 )
 from fixtures.generator.registry import template_ids
 from justif.models_cli import ensure_model
@@ -73,6 +65,8 @@ from pipeline.read.signals import measure_signals
 from pipeline.settings import Settings
 from pipeline.store.storage import LocalStore, open_store
 from pipeline.types import PageReading, PieceReading, Quality, TextSource
+from training import doctype as dataset_module
+from training.doctype import build_sample_set, train_doctype
 
 # No real OCR here (seconds per card photo): bench.doctype measures it.
 TINY = TrainingPlan(
@@ -179,6 +173,26 @@ def test_version_mismatch_is_an_explicit_error(
     store.put_json(version_key(version, "card.json"), card)
     with pytest.raises(ModelVersionMismatch):
         load_model(store)
+
+
+def test_a_model_file_with_an_untrusted_type_is_refused(tmp_path: Path) -> None:
+    """A model file naming a function (here `operator.add`) never loads, whatever its card."""
+    import operator
+
+    import skops.io as sio
+    from sklearn.preprocessing import FunctionTransformer
+
+    store = LocalStore(tmp_path)
+    version = "untrusted"
+    store.put_bytes(
+        version_key(version, "model.skops"), sio.dumps(FunctionTransformer(func=operator.add))
+    )
+    card = make_card(version=version, data_hash="0" * 64, threshold=0.5, metrics={}, extra={})
+    store.put_json(version_key(version, "card.json"), card)
+    promote(store, version)
+    with pytest.raises(UntrustedModel) as refused:
+        load_model(store)
+    assert "_operator.add" in (refused.value.detail or "")
 
 
 def test_promotion_only_when_better(tiny: TrainingResult, tmp_path: Path) -> None:

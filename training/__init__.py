@@ -1,0 +1,1 @@
+"""Training entry points: the data made with the document generator, then the fit."""
