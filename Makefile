@@ -1,6 +1,8 @@
 # justif — two commands on a fresh Debian 12 machine:
 #   make demo   install everything, then check sample dossiers on embedded defaults
 #   make test   install everything, then run the whole test suite
+# (make test-fast skips the tests marked slow: the stack, Dask, interrupted runs,
+# training, the long OCR batteries.)
 # Both are idempotent: a second run skips what is already installed.
 
 SHELL := /bin/bash
@@ -16,14 +18,11 @@ APT_PACKAGES := tesseract-ocr tesseract-ocr-fra tesseract-ocr-eng tesseract-ocr-
 	opencv-data postgresql
 INSTALLED := $(VENV)/.installed
 
-export OMP_THREAD_LIMIT ?= 1
-export PREFECT_SERVER_ANALYTICS_ENABLED ?= false
-export PREFECT_SERVER_LOGGING_LEVEL ?= CRITICAL
-export PREFECT_LOGGING_LEVEL ?= WARNING
-export DO_NOT_TRACK ?= 1
-export PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS ?= 120
+# Process environment (Prefect quiet and private, tesseract single-threaded) is
+# set by the programs themselves: justif/environment.py (the command line and
+# the tests use it), ops/stack.py for the servers it starts.
 
-.PHONY: install system-deps demo test lint format bench clean stack stack-stop
+.PHONY: install system-deps demo test test-fast lint format bench clean stack stack-stop
 
 install: system-deps $(INSTALLED)
 
@@ -41,8 +40,8 @@ system-deps:
 $(INSTALLED): pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip 2>&1 | { grep -v "is ignored" || true; }
-	$(PY) -m pip install -q -e '.[dev]' 2>&1 | { grep -v -e "is ignored" -e "^ *$$" || true; }
-	$(PY) -c "import justif, pipeline, flows, classifiers, cv2, pytesseract, prefect"
+	$(PY) -m pip install -q -e '.[train,dev]' 2>&1 | { grep -v -e "is ignored" -e "^ *$$" || true; }
+	$(PY) -c "import justif, pipeline, runtime, flows, classifiers, training, cv2, pytesseract, prefect, faker, reportlab"
 	@touch $@
 
 demo: install
@@ -50,6 +49,9 @@ demo: install
 
 test: install
 	$(VENV)/bin/pytest -q
+
+test-fast: install
+	$(VENV)/bin/pytest -q -m "not slow"
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -249,6 +249,7 @@ def demo(
     """Generate a sample dossier from fixtures/ and check it on embedded defaults."""
     from justif import demo as demo_module
 
+    models_cli.require_generator()
     demo_module.run(out, out_dir, check=run_check)
 
 

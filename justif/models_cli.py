@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import tempfile
 from collections.abc import Callable, Iterator
@@ -24,6 +25,19 @@ train_app = typer.Typer(help="Entraîner un modèle.", no_args_is_help=True)
 evaluate_app = typer.Typer(help="Évaluer un modèle.", no_args_is_help=True)
 err = Console(stderr=True)
 out = Console()
+
+
+def require_generator() -> None:
+    """Stop with the install command when the document generator is not installed."""
+    missing = [
+        n for n in ("faker", "reportlab", "fontTools") if importlib.util.find_spec(n) is None
+    ]
+    if missing:
+        err.print(
+            f"[red]error:[/red] the document generator needs {', '.join(missing)}: "
+            "pip install 'justif[train]'"
+        )
+        raise typer.Exit(2)
 
 
 @contextmanager
@@ -105,6 +119,7 @@ def train_doctype_command(
     workers: Annotated[int, typer.Option(help="Processes generating and reading.")] = 2,
 ) -> None:
     """Train the document-type model; it becomes current only if it beats the current one."""
+    require_generator()
     plan = TrainingPlan(
         count=count,
         seed=seed,
@@ -131,6 +146,7 @@ def evaluate_doctype_command(
     version: Annotated[str | None, typer.Option(help="Model version (default: current).")] = None,
 ) -> None:
     """Evaluate a model on held-out templates and fresh seeds: metrics, confusion, coverage plot."""
+    require_generator()
     from classifiers.doctype.evaluate import coverage_curve, plot_coverage_curve
     from classifiers.doctype.plan import evaluation_spec
     from classifiers.doctype.store import load_model

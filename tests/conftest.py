@@ -13,22 +13,19 @@ from pathlib import Path
 
 import pytest
 
+from justif.environment import apply_defaults
+
 _SESSION_TMP = Path(tempfile.mkdtemp(prefix="justif-tests-"))
 os.environ.update(
     {
         "PREFECT_HOME": str(_SESSION_TMP / "prefect"),
-        "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
-        "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
-        "PREFECT_LOGGING_LEVEL": "WARNING",
-        "DO_NOT_TRACK": "1",
-        "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "120",
         "JUSTIF_HOME": str(_SESSION_TMP / "home"),
-        "OMP_THREAD_LIMIT": "1",
         "DASK_TEMPORARY_DIRECTORY": str(_SESSION_TMP / "dask"),
         "DASK_LOGGING__DISTRIBUTED": "warning",
     }
 )
 os.environ.pop("PREFECT_API_URL", None)
+apply_defaults()  # the product's own defaults (quiet, private Prefect; one tesseract thread)
 
 pytest_plugins = ["tests.support.s3server"]
 
