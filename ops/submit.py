@@ -10,9 +10,8 @@ import argparse
 import json
 from pathlib import Path
 
-from pipeline.settings import Settings
+import runtime
 from pipeline.store.dossiers import store_dossier
-from pipeline.store.storage import open_store
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,7 +22,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     applicant = json.loads(args.applicant.read_text()) if args.applicant else {}
     manifest = store_dossier(
-        open_store(Settings()),
+        runtime.store(),
         procedure=args.procedure,
         files=[(path.name, path) for path in args.files],
         applicant=applicant,
