@@ -115,6 +115,7 @@ def test_ocr_noise_is_seeded_and_changes_text() -> None:
     assert ocr_noise(text, np.random.default_rng(3), 0.0) == text.replace("\n", "\n")
 
 
+@pytest.mark.slow
 def test_training_data_is_balanced_and_excludes_held_out_templates(tiny: TrainingResult) -> None:
     train_templates = {s.template_id for s in tiny.train}
     assert not train_templates & set(HOLDOUT_TEMPLATES)
@@ -122,6 +123,7 @@ def test_training_data_is_balanced_and_excludes_held_out_templates(tiny: Trainin
     assert {s.label for s in tiny.train} == set(DocType)
 
 
+@pytest.mark.slow
 def test_features_never_include_file_names_or_paths(tiny: TrainingResult) -> None:
     sample = tiny.train[0]
     text = sample_row(sample.reading)[0]
@@ -130,6 +132,7 @@ def test_features_never_include_file_names_or_paths(tiny: TrainingResult) -> Non
     assert not [w for w in vocabulary.vocabulary_ if "doc_" in w or "pdf" in w or "/tmp" in w]
 
 
+@pytest.mark.slow
 def test_tiny_model_types_clear_documents(
     tiny: TrainingResult, fresh_samples: list[Sample]
 ) -> None:
@@ -145,6 +148,7 @@ def test_tiny_model_types_clear_documents(
     assert card["metrics"]["validation"]["documents"] == len(tiny.validation) > 13
 
 
+@pytest.mark.slow
 def test_persistence_round_trip_gives_identical_probabilities(
     tiny: TrainingResult, fresh_samples: list[Sample], tmp_path: Path
 ) -> None:
@@ -159,6 +163,7 @@ def test_persistence_round_trip_gives_identical_probabilities(
     assert loaded.ocr_threshold == tiny.model.ocr_threshold >= tiny.model.threshold
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("field", "value"), [("format_version", 0), ("versions", {"sklearn": "0.1.0"})]
 )
@@ -195,6 +200,7 @@ def test_a_model_file_with_an_untrusted_type_is_refused(tmp_path: Path) -> None:
     assert "_operator.add" in (refused.value.detail or "")
 
 
+@pytest.mark.slow
 def test_promotion_only_when_better(tiny: TrainingResult, tmp_path: Path) -> None:
     store = LocalStore(tmp_path)
     rng = np.random.default_rng(0)
@@ -222,6 +228,7 @@ def test_promotion_only_when_better(tiny: TrainingResult, tmp_path: Path) -> Non
     assert current_version(store) == tiny.model.version
 
 
+@pytest.mark.slow
 def test_abstains_below_threshold(tiny: TrainingResult, fresh_samples: list[Sample]) -> None:
     reading = fresh_samples[0].reading
     strict = DoctypeModel(tiny.model.pipeline, threshold=1.01, card=tiny.model.card)
@@ -249,6 +256,7 @@ def _ocr_page(**overrides: object) -> PageReading:
     return PageReading.model_validate({**fields, **overrides})
 
 
+@pytest.mark.slow
 def test_blank_or_failed_reading_is_not_typed_confidently(tiny: TrainingResult) -> None:
     blank_page = _ocr_page(
         confidence=0.0,
@@ -264,6 +272,7 @@ def test_blank_or_failed_reading_is_not_typed_confidently(tiny: TrainingResult) 
     )
 
 
+@pytest.mark.slow
 def test_simulated_scan_is_ocr_with_noisy_text(tiny: TrainingResult) -> None:
     clean = next(s for s in tiny.train if s.source == "text_layer" and s.reading.pages[0].text)
     scan = simulate_scan(clean.reading, clean.label, np.random.default_rng(1))
@@ -271,6 +280,7 @@ def test_simulated_scan_is_ocr_with_noisy_text(tiny: TrainingResult) -> None:
     assert scan.pages[0].text != clean.reading.pages[0].text
 
 
+@pytest.mark.slow
 def test_one_side_of_a_card_is_a_sample_of_its_own(tiny: TrainingResult) -> None:
     two_sided = [s for s in tiny.train if len(s.reading.pages) == 2 and s.source == "text_layer"]
     assert two_sided, "the tiny set has two-sided cards"
@@ -302,6 +312,7 @@ def test_threshold_selection_and_calibration_error() -> None:
     assert json.dumps(metrics)  # the card stores it as JSON
 
 
+@pytest.mark.slow
 def test_ensure_model_trains_only_when_missing(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path / "home", s3_endpoint="")
     store = open_store(settings)
@@ -581,6 +592,7 @@ def test_scarce_evidence_spreads_probabilities_and_keeps_the_best_guess() -> Non
     assert tempered[0].argmax() == 0 and tempered[0].max() < 0.5
 
 
+@pytest.mark.slow
 def test_debris_reading_is_abstained_with_a_best_guess(tiny: TrainingResult) -> None:
     result = tiny.model.classify(_text_reading("ms:gil ise . t | ~ <<<0 CARTE NAL"))
     assert result.abstained and result.type is None

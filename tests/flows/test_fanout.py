@@ -43,6 +43,7 @@ def test_task_runner_follows_the_settings() -> None:
     assert isinstance(remote, DaskTaskRunner) and remote.address == "tcp://127.0.0.1:8786"
 
 
+@pytest.mark.slow
 def test_pages_of_one_piece_are_read_in_two_dask_workers(
     prefect_harness: None, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -63,6 +63,7 @@ def _cached_pages(sha256: str) -> list[str]:
     return list(runtime.store().list(keys.page_cache_prefix(sha256)))
 
 
+@pytest.mark.slow
 def test_a_killed_run_completes_when_run_again(prefect_harness: None, tmp_path: Path) -> None:
     require_tool("tesseract")
     from prefect.settings import PREFECT_API_URL

@@ -24,7 +24,7 @@ from pipeline.store.storage import S3Store
 from tests.conftest import require_tool
 from tests.support.dossier_files import APPLICANT, write_small_dossier
 
-pytestmark = [pytest.mark.stack, pytest.mark.timeout(480)]
+pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.timeout(480)]
 
 RESULT_TIMEOUT_S = 240.0
 
