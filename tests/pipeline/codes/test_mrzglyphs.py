@@ -170,6 +170,7 @@ def test_upside_down_fragments_count_as_mrz_fragments() -> None:
     assert not is_upside_down_fragment("Nationalité >")
 
 
+@pytest.mark.slow
 def test_upside_down_card_photo_read_end_to_end(tmp_path: Path) -> None:
     """A card photographed upside down: page OCR, orientation and the MRZ re-read for real."""
     generated = generate_document(DocType.RESIDENCE_PERMIT, tmp_path, seed=4102, rendering="photo")

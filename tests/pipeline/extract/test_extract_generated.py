@@ -67,6 +67,7 @@ def test_invalid_iban_defect_is_reported_with_raw_value(tmp_path: Path) -> None:
     assert FieldName.IBAN in found.invalid
 
 
+@pytest.mark.slow
 def test_scanned_identity_card_mrz_verified(tmp_path: Path) -> None:
     require_tool("tesseract")
     truth, found = _extract(tmp_path, DocType.IDENTITY_CARD, seed=11, rendering="scan")
@@ -75,6 +76,7 @@ def test_scanned_identity_card_mrz_verified(tmp_path: Path) -> None:
     assert birth.value == truth["birth_date"] and birth.evidence.source is TextSource.MRZ
 
 
+@pytest.mark.slow
 def test_scanned_rib_iban_read_by_ocr(tmp_path: Path) -> None:
     require_tool("tesseract")
     truth, found = _extract(tmp_path, DocType.BANK_DETAILS, seed=12, rendering="scan")

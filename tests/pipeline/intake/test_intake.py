@@ -64,6 +64,7 @@ def test_refused_files_have_their_code_and_a_french_instruction(
     assert message[0].isupper() and message.endswith(".")
 
 
+@pytest.mark.slow
 def test_outcomes_are_the_same_through_isolation(hostile: dict[str, Path]) -> None:
     # The real use: intake runs in the isolated child, bombs included.
     for name, path in hostile.items():
@@ -137,6 +138,7 @@ def test_max_render_dpi() -> None:
     assert max_render_dpi(14400, 14400, 80_000_000) < MIN_READABLE_DPI
 
 
+@pytest.mark.slow
 def test_generator_is_deterministic(tmp_path: Path) -> None:
     first = write_hostile_files(tmp_path / "a")
     second = write_hostile_files(tmp_path / "b")

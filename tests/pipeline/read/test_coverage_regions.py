@@ -99,6 +99,7 @@ def test_completion_past_its_time_limit_keeps_the_first_read() -> None:
     assert with_missed_lines(page, partial, "eng", timeout_s=0.001) == partial
 
 
+@pytest.mark.slow
 def test_a_grainy_tint_left_out_of_the_read_adds_no_junk_words(tmp_path: Path) -> None:
     # A generated CV photographed: its grey sidebar leaves thousands of specks
     # outside every word. Cropped alone, tesseract's own threshold fell inside
@@ -125,6 +126,7 @@ def test_a_read_of_noise_is_told_from_a_poor_read_of_text() -> None:
     assert not looks_like_noise(words(good=0, junk=12))  # psm 3 found almost nothing
 
 
+@pytest.mark.slow
 def test_a_first_read_past_its_time_limit_makes_the_page_unreadable(tmp_path: Path) -> None:
     image = np.asarray(scanned_page(tmp_path).convert("L"))
     with pytest.raises(OcrFailed):
@@ -133,6 +135,7 @@ def test_a_first_read_past_its_time_limit_makes_the_page_unreadable(tmp_path: Pa
     assert {w for w in SCAN_WORDS if w in result.text} == set(SCAN_WORDS)
 
 
+@pytest.mark.slow
 def test_a_spent_budget_skips_the_turned_reread(tmp_path: Path) -> None:
     upside_down = scanned_page(tmp_path).transpose(Image.Transpose.ROTATE_180)
     image = np.asarray(upside_down.convert("L"))

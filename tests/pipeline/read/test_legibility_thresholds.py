@@ -50,6 +50,7 @@ def _page(quality: Quality, confidence: float) -> PageReading:
     )
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(("doc_type", "seed"), [("identity_card", 32)])
 def test_a_generated_unreadable_scan_is_flagged_on_every_page(
     tmp_path: Path, doc_type: str, seed: int

@@ -67,6 +67,7 @@ def test_skip_pages_reads_only_the_others(tmp_path: Path, scan: Image.Image) -> 
     assert only.n == 1 and only.text_source is TextSource.TEXT_LAYER
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("turn", [Image.Transpose.ROTATE_90, Image.Transpose.ROTATE_180])
 def test_rotated_scan_is_read_upright(
     tmp_path: Path, scan: Image.Image, turn: Image.Transpose
@@ -87,6 +88,7 @@ def test_multipage_tiff_reads_each_frame(tmp_path: Path, scan: Image.Image) -> N
     assert second.quality.blank and second.text == ""
 
 
+@pytest.mark.slow
 def test_heic_photo_is_read(tmp_path: Path, scan: Image.Image) -> None:
     path = tmp_path / "photo.heic"
     # Half size (150 dpi, like a phone photo): HEIC encoding of a full page is slow.
