@@ -7,7 +7,6 @@ are re-exported here so a flow asks one module for everything.
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from prefect import Task
@@ -31,8 +30,6 @@ __all__ = [
     "task_runner",
     "trust_list",
 ]
-
-log = logging.getLogger(__name__)
 
 
 def retry_on_storage_error(task: Task[..., Any], task_run: TaskRun, state: State) -> bool:
