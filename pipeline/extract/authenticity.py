@@ -8,8 +8,11 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from pipeline.codes.mrz import MrzFormat, MrzReading, corrected_fields, find_mrz, mrz_box
-from pipeline.codes.mrzband import combine_readings
+from pipeline.codes.mrz.band import combine_readings
+from pipeline.codes.mrz.find import find_mrz, mrz_box
+from pipeline.codes.mrz.formats import MrzFormat
+from pipeline.codes.mrz.parse import corrected_fields
+from pipeline.codes.mrz.reading import MrzReading
 from pipeline.codes.twoddoc import (
     InvalidTwoDDoc,
     Mismatch,
