@@ -28,7 +28,7 @@ from fixtures.generator.api import doc_rng, generate_document
 from fixtures.generator.model import Rendering
 from fixtures.generator.registry import Template, select_templates
 from pipeline.errors import PieceError
-from pipeline.fields import DocType
+from pipeline.fields import IDENTITY_DOC_TYPES, DocType
 from pipeline.read import reading as page_reading
 from pipeline.read.signals import measure_signals
 from pipeline.store.dossiers import sha256_of
@@ -61,9 +61,7 @@ HOLDOUT_TEMPLATES: tuple[str, ...] = (
     "urssaf_certificate.msa_style",
 )
 # Types whose real uploads are mostly photos or scans of a card.
-CARD_TYPES = frozenset(
-    {DocType.IDENTITY_CARD, DocType.PASSPORT, DocType.RESIDENCE_PERMIT, DocType.ID_PHOTO}
-)
+CARD_TYPES = IDENTITY_DOC_TYPES | {DocType.ID_PHOTO}
 A4_RATIO = 210 / 297
 # Share of two-sided card documents that also give a one-side sample in training.
 ONE_SIDE_SHARE = 0.5

@@ -30,7 +30,15 @@ from pydantic import BaseModel, Field
 from rapidfuzz.distance import Levenshtein
 
 from pipeline.errors import InvalidApplicant, blames_the_file
-from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, Evidence, ExtractedField, FieldName
+from pipeline.fields import (
+    DOC_TYPE_LABELS_FR,
+    IDENTITY_DOC_TYPES,
+    TWO_SIDED_DOC_TYPES,
+    DocType,
+    Evidence,
+    ExtractedField,
+    FieldName,
+)
 from pipeline.rules.applicants import Applicant
 from pipeline.rules.checks import (
     Check,
@@ -317,9 +325,6 @@ def _unreadable_message(piece: PieceInput, label: str | None = None) -> str:
 
 # ---------------------------------------------------------------- companion sides
 
-# Cards with two sides, one of which carries the MRZ (TD1): a passport has no other side.
-_TWO_SIDED = frozenset({DocType.IDENTITY_CARD, DocType.RESIDENCE_PERMIT})
-_IDENTITY = _TWO_SIDED | {DocType.PASSPORT}
 # What a rule may say of a side that was not legible enough to hold the value.
 _SILENT = frozenset({CheckCode.FIELD_MISSING, CheckCode.DATE_MISSING})
 
@@ -327,7 +332,7 @@ _SILENT = frozenset({CheckCode.FIELD_MISSING, CheckCode.DATE_MISSING})
 def machine_verified(piece: PieceInput, procedure: Procedure) -> bool:
     """A legible card side whose MRZ verified as read, check digit by check digit:
     its holder's names come from the machine-readable zone, not from a guess."""
-    if piece.doc_type not in _TWO_SIDED or is_abstained(piece, procedure):
+    if piece.doc_type not in TWO_SIDED_DOC_TYPES or is_abstained(piece, procedure):
         return False
     if any(c.status is not CheckStatus.OK for c in piece.checks):
         return False
@@ -349,7 +354,7 @@ def _only_a_guess(piece: PieceInput, procedure: Procedure) -> bool:
     classifier never saw, like the old identity card's verso)."""
     return (
         piece.error is None
-        and piece.doc_type in _IDENTITY
+        and piece.doc_type in IDENTITY_DOC_TYPES
         and is_abstained(piece, procedure)
         and all(
             c.status is CheckStatus.OK or c.code is CheckCode.LEGIBILITY_LOW for c in piece.checks
@@ -613,10 +618,10 @@ def _maybe_mistyped(
     """
     missing_ids = {e.report.id for e in missing}
     wanted = {t for r in procedure.requirements if r.id in missing_ids for t in r.accept}
-    if not wanted & _IDENTITY:
+    if not wanted & IDENTITY_DOC_TYPES:
         return False
     return any(
-        check.code is CheckCode.TYPE_MISMATCH and by_file[file].doc_type in _IDENTITY
+        check.code is CheckCode.TYPE_MISMATCH and by_file[file].doc_type in IDENTITY_DOC_TYPES
         for file, check in assignment.unexpected.items()
     )
 

@@ -20,7 +20,13 @@ from stdnum import iban as stdnum_iban
 from stdnum.fr import siren as stdnum_siren
 from stdnum.fr import siret as stdnum_siret
 
-from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, ExtractedField, FieldName
+from pipeline.fields import (
+    DOC_TYPE_LABELS_FR,
+    IDENTITY_DOC_TYPES,
+    DocType,
+    ExtractedField,
+    FieldName,
+)
 from pipeline.rules.applicants import (
     Applicant,
     ApplicantKind,
@@ -416,9 +422,6 @@ def _split_of(holder: ExtractedField | None, names: list[ExtractedField]) -> boo
     return bool(split) and split == sorted(tokens(holder.value))
 
 
-_IDENTITY_TYPES = frozenset({DocType.IDENTITY_CARD, DocType.PASSPORT, DocType.RESIDENCE_PERMIT})
-
-
 def name_matches_applicant(
     fields: Fields, applicant: Applicant, ctx: RuleContext, param: None
 ) -> list[Check]:
@@ -460,7 +463,8 @@ def name_matches_applicant(
     holder = fields.get(FieldName.HOLDER_NAME)
     if holder is None:
         # Identity documents print a surname row, not a holder line: that is what to look at.
-        missing = FieldName.LAST_NAME if ctx.doc_type in _IDENTITY_TYPES else FieldName.HOLDER_NAME
+        identity = ctx.doc_type in IDENTITY_DOC_TYPES
+        missing = FieldName.LAST_NAME if identity else FieldName.HOLDER_NAME
         return [field_missing(missing)]
     result = match_person(expected, full_name=holder.value, ocr=read_by_ocr(holder))
     result = _benefit_of_doubt(result, expected, None, ctx.texts)
