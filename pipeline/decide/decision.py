@@ -47,21 +47,18 @@ from pipeline.rules.checks import (
     Decision,
     PieceStatus,
     RequirementStatus,
-    worst_status,
-)
-from pipeline.rules.messages import format_percent_fr
-from pipeline.rules.names import tokens
-from pipeline.rules.piece_rules import (
-    RULES,
-    PhotoMeasurement,
-    RuleContext,
     duplicate_file,
-    expected_person,
     missing_piece,
     other_side_verified,
     type_mismatch,
     type_uncertain,
+    worst_status,
 )
+from pipeline.rules.context import PhotoMeasurement, RuleContext
+from pipeline.rules.messages import format_percent_fr
+from pipeline.rules.name_rules import expected_person
+from pipeline.rules.names import tokens
+from pipeline.rules.piece_rules import RULES
 from pipeline.rules.procedures import Procedure, Requirement
 from pipeline.types import ErrorInfo, TextSource
 

@@ -18,9 +18,16 @@ from pipeline.decide.decision import (
 )
 from pipeline.errors import InvalidApplicant
 from pipeline.fields import DocType, ExtractedField, FieldName
-from pipeline.rules.checks import CheckStatus, Decision, PieceStatus, RequirementStatus
+from pipeline.rules.checks import (
+    CheckStatus,
+    Decision,
+    PieceStatus,
+    RequirementStatus,
+    legibility_low,
+    mrz_invalid,
+)
+from pipeline.rules.context import PhotoMeasurement
 from pipeline.rules.messages import CheckCode
-from pipeline.rules.piece_rules import PhotoMeasurement, legibility_low, mrz_invalid
 from pipeline.rules.procedures import Procedure, Requirement, RuleRef, get_procedure
 from pipeline.types import ErrorInfo, TextSource
 from tests.support.fieldkit import SIRET, WEAK, company, field, ocr, person
