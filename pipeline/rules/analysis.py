@@ -11,7 +11,7 @@ from datetime import date
 
 from pipeline.classify import Classification
 from pipeline.codes.twoddoc import TrustList
-from pipeline.decide.decision import PieceInput
+from pipeline.decide.inputs import PieceInput
 from pipeline.extract import ExtractedFields, extract_fields
 from pipeline.fields import DocType, ExtractedField
 from pipeline.rules.checks import (

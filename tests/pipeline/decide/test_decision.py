@@ -7,15 +7,15 @@ from datetime import date
 
 import pytest
 
+from pipeline.decide.assign import assign_pieces
 from pipeline.decide.decision import (
     DossierReport,
-    PieceInput,
     PieceReport,
     RequirementReport,
-    assign_pieces,
     decide,
     in_qa_sample,
 )
+from pipeline.decide.inputs import PieceInput
 from pipeline.errors import InvalidApplicant
 from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.rules.checks import (
