@@ -17,7 +17,7 @@ from prefect.task_runners import TaskRunner, ThreadPoolTaskRunner
 from sqlalchemy.exc import OperationalError
 
 from pipeline.classify import TypeClassifier
-from pipeline.codes.twoddoc import TrustList
+from pipeline.codes.twoddoc.trust import TrustList
 from pipeline.errors import StorageUnavailable
 from pipeline.rules.procedures import Procedure, get_procedure
 from pipeline.settings import Settings

@@ -16,7 +16,7 @@ from datetime import date
 from pydantic import BaseModel, ConfigDict, Field
 
 from pipeline.codes.mrz.reading import MrzReading
-from pipeline.codes.twoddoc import TrustList
+from pipeline.codes.twoddoc.trust import TrustList
 from pipeline.extract.authenticity import (
     TwoDDocFinding,
     apply_mrz,

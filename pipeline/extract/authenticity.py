@@ -13,15 +13,10 @@ from pipeline.codes.mrz.find import find_mrz, mrz_box
 from pipeline.codes.mrz.formats import MrzFormat
 from pipeline.codes.mrz.parse import corrected_fields
 from pipeline.codes.mrz.reading import MrzReading
-from pipeline.codes.twoddoc import (
-    InvalidTwoDDoc,
-    Mismatch,
-    SignatureStatus,
-    TrustList,
-    TwoDDoc,
-    cross_check,
-    parse_twoddoc,
-)
+from pipeline.codes.twoddoc.crosscheck import Mismatch, cross_check
+from pipeline.codes.twoddoc.decode import parse_twoddoc
+from pipeline.codes.twoddoc.payload import InvalidTwoDDoc, SignatureStatus, TwoDDoc
+from pipeline.codes.twoddoc.trust import TrustList
 from pipeline.extract.dates import find_dates
 from pipeline.extract.people import USAGE_WORD
 from pipeline.extract.text import fold

@@ -207,7 +207,7 @@ def _overlap_share(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 
 def find_datamatrix(image: np.ndarray) -> list[str]:
-    from pipeline.codes.twoddoc import read_twoddoc_payloads
+    from pipeline.codes.twoddoc.decode import read_twoddoc_payloads
 
     try:
         return read_twoddoc_payloads(image)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import date
 
 from pipeline.classify import Classification
-from pipeline.codes.twoddoc import TrustList
+from pipeline.codes.twoddoc.trust import TrustList
 from pipeline.decide.inputs import PieceInput
 from pipeline.extract import ExtractedFields, extract_fields
 from pipeline.fields import DocType, ExtractedField
