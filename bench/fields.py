@@ -25,7 +25,7 @@ from fixtures.generator.registry import TEMPLATES, template_ids
 from pipeline.extract import extract_fields
 from pipeline.extract.people import strip_civility
 from pipeline.extract.text import fold
-from pipeline.fields import DocType, FieldName
+from pipeline.fields import IDENTITY_DOC_TYPES, DocType, FieldName
 from pipeline.read.piece import ReadOptions, read_piece
 from pipeline.settings import Limits
 
@@ -42,7 +42,7 @@ FAMILIES: dict[str, set[FieldName]] = {
               FieldName.COMPANY_NAME, FieldName.EMPLOYER, FieldName.SCHOOL_NAME},
 }  # fmt: skip
 DOC_TYPES = [t for t in DocType if t not in (DocType.ID_PHOTO, DocType.RESUME, DocType.OTHER)]
-ID_TYPES = [DocType.IDENTITY_CARD, DocType.PASSPORT, DocType.RESIDENCE_PERMIT]
+ID_TYPES = [t for t in DocType if t in IDENTITY_DOC_TYPES]  # in a fixed order
 BASE_SEED = 900_000  # tests use small seeds
 
 

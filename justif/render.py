@@ -11,7 +11,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from pipeline.classify import Classification
-from pipeline.decide.decision import PieceInput
+from pipeline.decide.inputs import PieceInput
 from pipeline.decide.report import page_summary
 from pipeline.rules.analysis import MIN_CONTRAST, MIN_OCR_CONFIDENCE, MIN_SHARPNESS
 from pipeline.types import PieceReading

@@ -29,6 +29,13 @@ class DocType(StrEnum):
     OTHER = "other"
 
 
+# Identity documents: they name their holder (surname, given names) and carry an MRZ.
+IDENTITY_DOC_TYPES = frozenset({DocType.IDENTITY_CARD, DocType.PASSPORT, DocType.RESIDENCE_PERMIT})
+# Identity cards with two sides, one of which carries the MRZ (TD1), often uploaded as
+# two files; a passport's data page has no other side.
+TWO_SIDED_DOC_TYPES = frozenset({DocType.IDENTITY_CARD, DocType.RESIDENCE_PERMIT})
+
+
 DOC_TYPE_LABELS_FR: dict[DocType, str] = {
     DocType.IDENTITY_CARD: "Carte nationale d'identité",
     DocType.PASSPORT: "Passeport",

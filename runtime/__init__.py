@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipeline.classify import TypeClassifier
-    from pipeline.codes.twoddoc import TrustList
+    from pipeline.codes.twoddoc.trust import TrustList
     from pipeline.rules.procedures import Procedure
     from pipeline.settings import Settings
     from pipeline.store.storage import ObjectStore
@@ -61,7 +61,7 @@ def trust_list() -> TrustList | None:
     path = settings().twoddoc_trust_list
     if not path:
         return None
-    from pipeline.codes.twoddoc import TrustList
+    from pipeline.codes.twoddoc.trust import TrustList
 
     return TrustList.load(path)
 

@@ -15,32 +15,21 @@ from enum import StrEnum
 import numpy as np
 
 from classifiers.doctype.lexicon import LEXICON_GROUPS, fold_ocr, lexicon_scores
+from pipeline.codes.mrz.lines import DOCUMENT_CODES, PERMIT_CODES, MrzLineTest, mrz_line
 from pipeline.types import PageSignals, PieceReading, TextSource
 
 MAX_TEXT_CHARS = 6000  # bounds the classification time of long documents
 _DIGITS = re.compile(r"\d+")
 _SPACES = re.compile(r"\s+")
 _ALNUM = re.compile(r"[a-z0-9]")
-_PERMIT_CODES = frozenset({"IR", "AR", "CR", "RP", "RT"})
 # Share of the image the largest face covers in an identity photo (0.13-0.45
 # measured on generated ones; the regulation asks for a face of 32-36 mm in 45 mm)
 # against a card's printed portrait seen whole (about 0.02).
 PORTRAIT_FACE_RATIO = 0.08
 _TD3_LENGTH = 42  # TD3 lines are 44 characters; OCR may lose one or two
 # An MRZ line as OCR prints it among the text: uppercase tokens (OCR may split
-# the line) starting with a document code and an issuing state, padded with '<'.
-# Used when the MRZ band was not found.
+# the line), joined and tested as a first MRZ line. Used when the MRZ band was not found.
 _MRZ_TOKEN = re.compile(r"[A-Z0-9<]+")
-_MRZ_START = re.compile(r"[PIAC1LR][A-Z<][A-Z<]{3}")
-_OCR_I = str.maketrans({"1": "I", "L": "I"})
-# MRZ lines are 30 to 44 characters (OCR may keep half of one). A short run is a
-# fragment of capitals: a card photo's debris "ARTE <<<<" (from "CARTE") read as
-# the permit code "AR".
-MIN_MRZ_RUN = 14
-# Document codes of ICAO 9303 machine-readable documents in use.
-_MRZ_CODES = frozenset(
-    {"P<", "PP", "PD", "PS", "PO", "PM", "I<", "ID", "IP", "A<", "AC", "C<"} | _PERMIT_CODES
-)
 
 
 class NumericFeature(StrEnum):
@@ -140,7 +129,7 @@ def mrz_kind(signals: list[PageSignals], text: str = "") -> dict[NumericFeature,
     if not lines:
         lines = mrz_lines_in_text(text)
     code = document_code(lines[0]) if lines else ""
-    permit = code in _PERMIT_CODES
+    permit = code in PERMIT_CODES
     td3 = any(len(line) >= _TD3_LENGTH for line in lines)
     return {
         NumericFeature.MRZ_PASSPORT: float(code.startswith("P") or (td3 and not code)),
@@ -159,7 +148,11 @@ def document_code(line: str) -> str:
     for start in (0, 1):
         code = line[start : start + 2]
         state = line[start + 2 : start + 5]
-        if code in _MRZ_CODES and len(state) == 3 and all(c.isalpha() or c == "<" for c in state):
+        if (
+            code in DOCUMENT_CODES
+            and len(state) == 3
+            and all(c.isalpha() or c == "<" for c in state)
+        ):
             return code
     return ""
 
@@ -173,16 +166,9 @@ def mrz_lines_in_text(text: str) -> list[str]:
             if token and _MRZ_TOKEN.fullmatch(token):
                 run.append(token)
                 continue
-            joined = "".join(run)
-            if joined[:1] in ("1", "L"):
-                joined = joined[0].translate(_OCR_I) + joined[1:]
-            if (
-                len(joined) >= MIN_MRZ_RUN
-                and "<<<" in joined
-                and _MRZ_START.match(joined)
-                and joined[:2] in _MRZ_CODES
-            ):
-                found.append(joined)
+            headed = mrz_line("".join(run), MrzLineTest.HEADED)
+            if headed is not None:
+                found.append(headed)
             run = []
     return found
 

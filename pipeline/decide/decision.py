@@ -1,9 +1,9 @@
 """From read pieces to a dossier decision.
 
-`assign_pieces` gives every file of a dossier to one requirement of the
-procedure (by document type), `decide` runs the procedure's rules on each
-requirement's pieces and derives piece statuses, requirement statuses and the
-decision (DESIGN.md §3):
+`decide` gives every file of a dossier to one requirement of the procedure
+(`assign.assign_pieces`, by document type), runs the procedure's rules on each
+requirement's pieces (`evaluate.run_rules`) and derives piece statuses,
+requirement statuses and the decision (DESIGN.md §3):
 
 - accepted: every required requirement satisfied by valid pieces, no doubt;
 - incomplete: a required requirement is missing or invalid on strong evidence,
@@ -12,7 +12,7 @@ decision (DESIGN.md §3):
   procedure with `auto_incomplete: false` (messages kept for the officer).
 
 A file whose type is a guess is paired first with a card side whose MRZ
-verified, when it can only be that card's other side (`with_companion_sides`).
+verified, when it can only be that card's other side (`companions`).
 
 An optional requirement never makes a dossier incomplete, but a doubt or a
 failure on a piece sent for it goes to review. A readable file whose type is
@@ -26,11 +26,19 @@ import hashlib
 from collections.abc import Iterable, Sequence
 from datetime import date
 
-from pydantic import BaseModel, Field
-from rapidfuzz.distance import Levenshtein
+from pydantic import BaseModel
 
+from pipeline.decide.assign import Assignment, assign_pieces, is_abstained
+from pipeline.decide.companions import with_companion_sides
+from pipeline.decide.evaluate import own_checks, run_rules
+from pipeline.decide.inputs import PieceInput
 from pipeline.errors import InvalidApplicant, blames_the_file
-from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, Evidence, ExtractedField, FieldName
+from pipeline.fields import (
+    IDENTITY_DOC_TYPES,
+    DocType,
+    Evidence,
+    FieldName,
+)
 from pipeline.rules.applicants import Applicant
 from pipeline.rules.checks import (
     Check,
@@ -39,50 +47,11 @@ from pipeline.rules.checks import (
     Decision,
     PieceStatus,
     RequirementStatus,
+    missing_piece,
     worst_status,
 )
-from pipeline.rules.messages import format_percent_fr
-from pipeline.rules.names import tokens
-from pipeline.rules.piece_rules import (
-    RULES,
-    PhotoMeasurement,
-    RuleContext,
-    duplicate_file,
-    expected_person,
-    missing_piece,
-    other_side_verified,
-    type_mismatch,
-    type_uncertain,
-)
 from pipeline.rules.procedures import Procedure, Requirement
-from pipeline.types import ErrorInfo, TextSource
-
-
-class PieceInput(BaseModel):
-    """One uploaded file as the pipeline left it: type, fields and checks so far, or an error."""
-
-    file: str  # name as uploaded; unique within a dossier, the piece's id in the report
-    sha256: str
-    doc_type: DocType | None = None  # classifier's best guess (None: not classified)
-    confidence: float = Field(default=0.0, ge=0.0, le=1.0)
-    abstained: bool = False  # the classifier declined to decide
-    error: ErrorInfo | None = None  # set: the file could not be read (unreadable)
-    fields: list[ExtractedField] = Field(default_factory=list)
-    checks: list[Check] = Field(default_factory=list)  # MRZ, 2D-Doc, legibility...
-    photo: PhotoMeasurement | None = None  # for id_photo pieces
-    requirement_hint: str | None = None  # upload slot, used only when the type is unknown
-    texts: list[str] = Field(default_factory=list)  # page texts, for rules that look beyond fields
-    # set on a card side whose type was a guess: the file whose verified MRZ establishes
-    # its holder (see with_companion_sides)
-    companion_of: str | None = None
-
-
-class Assignment(BaseModel):
-    by_requirement: dict[str, list[str]]  # requirement id -> files, in upload order
-    unexpected: dict[str, Check]  # file -> why it serves no requirement
-    unassigned: list[
-        str
-    ]  # files of unknown type (unreadable, or abstained on a type nobody accepts)
+from pipeline.types import ErrorInfo
 
 
 class FieldReport(BaseModel):
@@ -124,115 +93,7 @@ class DossierReport(BaseModel):
     messages: list[str]  # French, for the applicant: what to send
 
 
-# ---------------------------------------------------------------- assignment
-
-
-def is_abstained(piece: PieceInput, procedure: Procedure) -> bool:
-    """A readable piece whose type is a guess (or unknown): its type is for a human to confirm."""
-    if piece.error is not None or piece.companion_of is not None:
-        return False
-    # A type told from text too garbled to trust (a legibility doubt) is a guess too:
-    # a washed-out scan's noise was typed a CV at 0.86.
-    illegible = any(c.code is CheckCode.LEGIBILITY_LOW for c in piece.checks)
-    return (
-        piece.doc_type is None
-        or piece.abstained
-        or illegible
-        or piece.confidence < procedure.type_threshold
-    )
-
-
-def assign_pieces(pieces: Sequence[PieceInput], procedure: Procedure) -> Assignment:
-    """Give each file to at most one requirement, greedily in procedure order.
-
-    Files of one type go to the first requirement accepting it that still has
-    room (`max_files`); when all are full the first accepting one takes it, so
-    recto and verso always end up together. Exact duplicates and files of a
-    type no requirement accepts are `unexpected`.
-    """
-    by_requirement: dict[str, list[str]] = {req.id: [] for req in procedure.requirements}
-    unexpected: dict[str, Check] = {}
-    unassigned: list[str] = []
-    first_of_sha: dict[str, str] = {}
-    for piece in pieces:
-        if piece.sha256 in first_of_sha:
-            unexpected[piece.file] = duplicate_file(piece.file, first_of_sha[piece.sha256])
-            continue
-        first_of_sha[piece.sha256] = piece.file
-        target = _target_requirement(piece, procedure, by_requirement)
-        if target is not None:
-            by_requirement[target].append(piece.file)
-        elif piece.doc_type is None or is_abstained(piece, procedure):
-            unassigned.append(piece.file)
-        else:
-            unexpected[piece.file] = type_mismatch(piece.file, piece.doc_type, procedure.code)
-    return Assignment(by_requirement=by_requirement, unexpected=unexpected, unassigned=unassigned)
-
-
-def _target_requirement(
-    piece: PieceInput, procedure: Procedure, taken: dict[str, list[str]]
-) -> str | None:
-    if piece.doc_type is None:
-        hinted = piece.requirement_hint
-        return hinted if hinted in taken else None
-    accepting = [req for req in procedure.requirements if piece.doc_type in req.accept]
-    for req in accepting:
-        if req.max_files is None or len(taken[req.id]) < req.max_files:
-            return req.id
-    return accepting[0].id if accepting else None
-
-
 # ---------------------------------------------------------------- evaluation
-
-
-def merge_fields(pieces: Iterable[PieceInput]) -> dict[FieldName, ExtractedField]:
-    """One field set for the files of one piece (recto/verso): the most confident reading wins."""
-    merged: dict[FieldName, ExtractedField] = {}
-    for piece in pieces:
-        for field in piece.fields:
-            current = merged.get(field.name)
-            if current is None or field.evidence.confidence > current.evidence.confidence:
-                merged[field.name] = field
-    return merged
-
-
-def _weakened_if_guessed(piece: PieceInput, procedure: Procedure) -> PieceInput:
-    """A file whose type is a guess had its fields looked for as that guess: none is
-    surer than the type itself, so a rule they fail is a doubt, never a refusal (a bill
-    photo guessed at 0.44 gave "du lundi au samedi de" as its holder)."""
-    if not is_abstained(piece, procedure):
-        return piece
-    fields = [field.at_most(piece.confidence) for field in piece.fields]
-    return piece.model_copy(update={"fields": fields})
-
-
-def own_checks(piece: PieceInput, procedure: Procedure) -> list[Check]:
-    """Checks that belong to the file itself, whatever requirement it serves."""
-    checks = list(piece.checks)
-    if is_abstained(piece, procedure):
-        checks.append(type_uncertain(piece.doc_type, piece.confidence, procedure.type_threshold))
-    return checks
-
-
-def run_rules(
-    requirement: Requirement,
-    pieces: Sequence[PieceInput],
-    applicant: Applicant,
-    procedure: Procedure,
-    as_of: date,
-) -> list[Check]:
-    fields = merge_fields(_weakened_if_guessed(p, procedure) for p in pieces)
-    context = RuleContext(
-        as_of=as_of,
-        procedure=procedure,
-        doc_type=pieces[0].doc_type,
-        photo=next((p.photo for p in pieces if p.photo is not None), None),
-        texts=tuple(text for p in pieces for text in p.texts),
-    )
-    checks: list[Check] = []
-    for ref in requirement.rules:
-        checks.extend(RULES[ref.name].func(fields, applicant, context, ref.param))
-    return checks
 
 
 _STATUS_OF_CHECK = {
@@ -313,149 +174,6 @@ def _unreadable_message(piece: PieceInput, label: str | None = None) -> str:
     assert piece.error is not None
     prefix = f"{label} : le" if label else "Le"
     return f"{prefix} fichier « {piece.file} » n'a pas pu être lu. {piece.error.message}"
-
-
-# ---------------------------------------------------------------- companion sides
-
-# Cards with two sides, one of which carries the MRZ (TD1): a passport has no other side.
-_TWO_SIDED = frozenset({DocType.IDENTITY_CARD, DocType.RESIDENCE_PERMIT})
-_IDENTITY = _TWO_SIDED | {DocType.PASSPORT}
-# What a rule may say of a side that was not legible enough to hold the value.
-_SILENT = frozenset({CheckCode.FIELD_MISSING, CheckCode.DATE_MISSING})
-
-
-def machine_verified(piece: PieceInput, procedure: Procedure) -> bool:
-    """A legible card side whose MRZ verified as read, check digit by check digit:
-    its holder's names come from the machine-readable zone, not from a guess."""
-    if piece.doc_type not in _TWO_SIDED or is_abstained(piece, procedure):
-        return False
-    if any(c.status is not CheckStatus.OK for c in piece.checks):
-        return False
-    sure = {f.name for f in piece.fields if f.evidence.confidence >= 1.0}
-    mrz = next((f for f in piece.fields if f.name is FieldName.MRZ), None)
-    # The MRZ surname is the last name, or the birth name beside a printed usage name.
-    return (
-        mrz is not None
-        and mrz.evidence.source is TextSource.MRZ
-        and FieldName.MRZ in sure
-        and FieldName.FIRST_NAMES in sure
-        and bool(sure & {FieldName.LAST_NAME, FieldName.BIRTH_NAME})
-    )
-
-
-def _only_a_guess(piece: PieceInput, procedure: Procedure) -> bool:
-    """A readable file guessed to be an identity document, whose one problem is that
-    guess: too illegible to tell, or typed under the threshold (a card side the
-    classifier never saw, like the old identity card's verso)."""
-    return (
-        piece.error is None
-        and piece.doc_type in _IDENTITY
-        and is_abstained(piece, procedure)
-        and all(
-            c.status is CheckStatus.OK or c.code is CheckCode.LEGIBILITY_LOW for c in piece.checks
-        )
-    )
-
-
-def _silent_beside(
-    side: PieceInput,
-    companion: PieceInput,
-    applicant: Applicant,
-    procedure: Procedure,
-    as_of: date,
-) -> bool:
-    """Whether nothing read on `side`, taken as `companion`'s document, disagrees: no
-    rule of its requirement fails but for values it could not read, and every name
-    word it shows is one the card's holder bears (two sides of one card, one holder)."""
-    requirement = next((r for r in procedure.requirements if companion.doc_type in r.accept), None)
-    if requirement is None or not _same_holder(side, companion, applicant):
-        return False
-    as_companion = side.model_copy(update={"doc_type": companion.doc_type})
-    checks = run_rules(requirement, [as_companion], applicant, procedure, as_of)
-    return all(
-        c.status is CheckStatus.OK or c.code in _SILENT or c.code is CheckCode.NAME_MISMATCH
-        for c in checks
-    )
-
-
-def _same_holder(side: PieceInput, companion: PieceInput, applicant: Applicant) -> bool:
-    """Every name word read on `side` is one of the same names of `companion` or of the
-    applicant (a card prints the usage name its MRZ leaves out), one wrong letter
-    allowed in a word of four or more (a blurred side reads some letters wrong)."""
-    person = expected_person(applicant)
-    known = {f.name: f.value for f in companion.fields}
-    surnames = tokens(
-        " ".join(
-            [person.last_name, person.birth_name or ""]
-            + [known.get(n, "") for n in (FieldName.LAST_NAME, FieldName.BIRTH_NAME)]
-        )
-    )
-    pools = {
-        FieldName.LAST_NAME: surnames,
-        FieldName.BIRTH_NAME: surnames,
-        FieldName.FIRST_NAMES: tokens(
-            f"{person.first_names} {known.get(FieldName.FIRST_NAMES, '')}"
-        ),
-    }
-    return all(
-        _among(word, pools[read.name])
-        for read in side.fields
-        if read.name in pools
-        for word in tokens(read.value)
-    )
-
-
-def _among(word: str, pool: Sequence[str]) -> bool:
-    allowed = 1 if len(word) >= 4 else 0
-    return any(Levenshtein.distance(word, known) <= allowed for known in pool)
-
-
-def _vouched(side: PieceInput, companion: PieceInput) -> Check:
-    """The ok check that replaces a paired side's doubts, saying what they were."""
-    illegible = [c for c in side.checks if c.code is CheckCode.LEGIBILITY_LOW]
-    pages = sorted({e.page for c in illegible for e in c.evidence if e.page is not None})
-    if illegible:
-        why = "peu lisible" + (f" (page {', '.join(map(str, pages))})" if pages else "")
-    else:
-        label = DOC_TYPE_LABELS_FR[side.doc_type] if side.doc_type else "inconnu"
-        why = f"de type incertain (« {label} » à {format_percent_fr(side.confidence)})"
-    return other_side_verified(why, companion.file, pages)
-
-
-def with_companion_sides(
-    pieces: Sequence[PieceInput], applicant: Applicant, procedure: Procedure, as_of: date
-) -> list[PieceInput]:
-    """Pair each identity-document file whose type is a guess with a card side whose
-    MRZ verified.
-
-    A blurred recto photo beside a verso whose every MRZ check digit passed adds
-    nothing a person could check better: the holder, the number and the dates are
-    machine-verified on the verso. Such a side becomes part of the verso's piece,
-    its guessed fields set aside, its doubts (legibility, type) replaced by an `ok`
-    that says why (OTHER_SIDE_VERIFIED). Only when what little it shows agrees
-    with the rules; one side per verified card; the caller keeps this only if no
-    piece is then missing.
-    """
-    verified = [p for p in pieces if machine_verified(p, procedure)]
-    out = list(pieces)
-    for index, side in enumerate(pieces):
-        if not verified or not _only_a_guess(side, procedure):
-            continue
-        companion = verified[0]
-        if not _silent_beside(side, companion, applicant, procedure, as_of):
-            continue
-        verified.pop(0)
-        checks = [c for c in side.checks if c.code is not CheckCode.LEGIBILITY_LOW]
-        checks.append(_vouched(side, companion))
-        out[index] = side.model_copy(
-            update={
-                "doc_type": companion.doc_type,
-                "fields": [],
-                "checks": checks,
-                "companion_of": companion.file,
-            }
-        )
-    return out
 
 
 # ---------------------------------------------------------------- decision
@@ -613,10 +331,10 @@ def _maybe_mistyped(
     """
     missing_ids = {e.report.id for e in missing}
     wanted = {t for r in procedure.requirements if r.id in missing_ids for t in r.accept}
-    if not wanted & _IDENTITY:
+    if not wanted & IDENTITY_DOC_TYPES:
         return False
     return any(
-        check.code is CheckCode.TYPE_MISMATCH and by_file[file].doc_type in _IDENTITY
+        check.code is CheckCode.TYPE_MISMATCH and by_file[file].doc_type in IDENTITY_DOC_TYPES
         for file, check in assignment.unexpected.items()
     )
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.classify import Classification
-from pipeline.codes.twoddoc import TrustList
+from pipeline.codes.twoddoc.trust import TrustList
 from pipeline.decide.decision import decide
 from pipeline.rules.analysis import analyse_piece
 from pipeline.rules.applicants import parse_applicant

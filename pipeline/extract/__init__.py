@@ -15,8 +15,8 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from pipeline.codes.mrz import MrzReading
-from pipeline.codes.twoddoc import TrustList
+from pipeline.codes.mrz.reading import MrzReading
+from pipeline.codes.twoddoc.trust import TrustList
 from pipeline.extract.authenticity import (
     TwoDDocFinding,
     apply_mrz,
@@ -31,7 +31,7 @@ from pipeline.extract.identity import extract_identity, issue_date_by_eliminatio
 from pipeline.extract.payslip import extract_payslip
 from pipeline.extract.school import extract_school_certificate
 from pipeline.extract.text import DocText
-from pipeline.fields import DocType, ExtractedField, FieldName
+from pipeline.fields import IDENTITY_DOC_TYPES, DocType, ExtractedField, FieldName
 from pipeline.types import PieceReading
 
 EXTRACTORS: dict[DocType, Callable[[DocText], list[ExtractedField]]] = {
@@ -46,7 +46,6 @@ EXTRACTORS: dict[DocType, Callable[[DocText], list[ExtractedField]]] = {
     DocType.URSSAF_CERTIFICATE: extract_company,
     DocType.PAYSLIP: extract_payslip,
 }
-IDENTITY_TYPES = frozenset({DocType.IDENTITY_CARD, DocType.PASSPORT, DocType.RESIDENCE_PERMIT})
 
 
 class ExtractedFields(BaseModel):
@@ -77,7 +76,7 @@ def extract_fields(
     extractor = EXTRACTORS.get(doc_type)
     for found in extractor(doc) if extractor else []:
         result.fields.setdefault(found.name, found)
-    if doc_type in IDENTITY_TYPES:
+    if doc_type in IDENTITY_DOC_TYPES:
         mrz = read_mrz(reading, as_of=as_of)
         if mrz is not None:
             result.mrz, page = mrz

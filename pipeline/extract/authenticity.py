@@ -8,17 +8,15 @@ from datetime import date
 
 from pydantic import BaseModel, Field
 
-from pipeline.codes.mrz import MrzFormat, MrzReading, corrected_fields, find_mrz, mrz_box
-from pipeline.codes.mrzband import combine_readings
-from pipeline.codes.twoddoc import (
-    InvalidTwoDDoc,
-    Mismatch,
-    SignatureStatus,
-    TrustList,
-    TwoDDoc,
-    cross_check,
-    parse_twoddoc,
-)
+from pipeline.codes.mrz.band import combine_readings
+from pipeline.codes.mrz.find import find_mrz, mrz_box
+from pipeline.codes.mrz.formats import MrzFormat
+from pipeline.codes.mrz.parse import corrected_fields
+from pipeline.codes.mrz.reading import MrzReading
+from pipeline.codes.twoddoc.crosscheck import Mismatch, cross_check
+from pipeline.codes.twoddoc.decode import parse_twoddoc
+from pipeline.codes.twoddoc.payload import InvalidTwoDDoc, SignatureStatus, TwoDDoc
+from pipeline.codes.twoddoc.trust import TrustList
 from pipeline.extract.dates import find_dates
 from pipeline.extract.people import USAGE_WORD
 from pipeline.extract.text import fold

@@ -17,12 +17,13 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
-from pipeline.codes.mrzband import is_mrz_fragment, is_upside_down_fragment
+from pipeline.codes.mrz.band import is_upside_down_fragment
+from pipeline.codes.mrz.lines import MrzLineTest, mrz_line
 from pipeline.read.photo import background_uniformity, plain_background_share
 from pipeline.types import PageSignals, Word
 
 if TYPE_CHECKING:
-    from pipeline.codes.mrz import MrzReading
+    from pipeline.codes.mrz.reading import MrzReading
 
 log = logging.getLogger(__name__)
 
@@ -52,7 +53,6 @@ SECOND_LOOK_MAX_LETTERS = 300
 # (32-36 mm of 45 mm), a selfie's rarely less than a fifth; small false faces
 # in textures cannot count there.
 PORTRAIT_MIN_FACE_SHARE = 0.2
-MRZ_LINE = re.compile(r"^[A-Z0-9<]{25,46}$")
 
 
 @cache
@@ -207,7 +207,7 @@ def _overlap_share(a: tuple[int, ...], b: tuple[int, ...]) -> float:
 
 
 def find_datamatrix(image: np.ndarray) -> list[str]:
-    from pipeline.codes.twoddoc import read_twoddoc_payloads
+    from pipeline.codes.twoddoc.decode import read_twoddoc_payloads
 
     try:
         return read_twoddoc_payloads(image)
@@ -217,8 +217,7 @@ def find_datamatrix(image: np.ndarray) -> list[str]:
 
 
 def mrz_like_lines(text: str) -> list[str]:
-    lines = [re.sub(r"\s+", "", line).upper() for line in text.splitlines()]
-    return [line for line in lines if MRZ_LINE.match(line) and line.count("<") >= 2]
+    return [line for raw in text.splitlines() if (line := mrz_line(raw, MrzLineTest.AS_READ))]
 
 
 # --- MRZ re-read (field extraction) -------------------------------------------------
@@ -251,7 +250,7 @@ def mrz_lines_of_page(
     bottom band as one block with the MRZ alphabet only recovers most of them.
     Only pages that look like identity documents pay for the extra OCR.
     """
-    from pipeline.codes.mrz import find_mrz
+    from pipeline.codes.mrz.find import find_mrz
 
     lines = mrz_like_lines(text)
     today = date.today()
@@ -262,7 +261,9 @@ def mrz_lines_of_page(
         # A text layer is exact: re-reading its render cannot do better.
         return from_text.lines if from_text is not None else lines
     card_shaped = CARD_ASPECT[0] <= aspect <= CARD_ASPECT[1]
-    fragments = any(is_mrz_fragment(w.text) or is_upside_down_fragment(w.text) for w in words)
+    fragments = any(
+        mrz_line(w.text, MrzLineTest.FRAGMENT) or is_upside_down_fragment(w.text) for w in words
+    )
     if not (lines or fragments or (card_shaped and faces > 0) or ID_TITLES.search(text)):
         return lines
     readings = (
@@ -294,17 +295,15 @@ MIN_MRZ_WORD_CONFIDENCE = 0.6
 
 
 def _confidently_read(words: Sequence[Word]) -> bool:
-    from pipeline.codes.mrzband import is_mrz_fragment
-
-    mrz_words = [w for w in words if is_mrz_fragment(w.text)]
+    mrz_words = [w for w in words if mrz_line(w.text, MrzLineTest.FRAGMENT)]
     return all(w.confidence >= MIN_MRZ_WORD_CONFIDENCE for w in mrz_words)
 
 
 def _located_band_readings(
     upright: np.ndarray, words: Sequence[Word], today: date
 ) -> Iterator[MrzReading]:
-    from pipeline.codes.mrz import find_mrz
-    from pipeline.codes.mrzband import combine_readings, read_mrz_bands
+    from pipeline.codes.mrz.band import combine_readings, read_mrz_bands
+    from pipeline.codes.mrz.find import find_mrz
 
     found_so_far: list[MrzReading] = []
     for band_text in read_mrz_bands(upright, words):
@@ -319,7 +318,7 @@ def _located_band_readings(
 
 
 def _mrz_band_readings(image: np.ndarray, today: date) -> Iterator[MrzReading]:
-    from pipeline.codes.mrz import find_mrz
+    from pipeline.codes.mrz.find import find_mrz
     from pipeline.read.ocr import ocr_page
 
     height = image.shape[0]

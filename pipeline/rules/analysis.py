@@ -10,17 +10,20 @@ from __future__ import annotations
 from datetime import date
 
 from pipeline.classify import Classification
-from pipeline.codes.twoddoc import TrustList
-from pipeline.decide.decision import PieceInput
+from pipeline.codes.twoddoc.trust import TrustList
+from pipeline.decide.inputs import PieceInput
 from pipeline.extract import ExtractedFields, extract_fields
 from pipeline.fields import DocType, ExtractedField
-from pipeline.rules.checks import Check, CheckCode, CheckStatus, make_check
-from pipeline.rules.piece_rules import (
-    PhotoMeasurement,
+from pipeline.rules.checks import (
+    Check,
+    CheckCode,
+    CheckStatus,
     legibility_low,
+    make_check,
     mrz_invalid,
     twoddoc_invalid,
 )
+from pipeline.rules.context import PhotoMeasurement
 from pipeline.types import PageReading, PieceReading, TextSource
 
 # Calibrated by bench/legibility.py (docs/benchmarks.md, "Legibility calibration"):

@@ -14,7 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
-from pipeline.fields import ExtractedField, FieldName
+from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, ExtractedField, FieldName
 from pipeline.rules.messages import (
     DEFAULT_DOUBT_FR,
     DOUBT_SUFFIX_FR,
@@ -156,3 +156,82 @@ def worst_status(checks: Iterable[Check]) -> CheckStatus:
     if CheckStatus.DOUBT in statuses:
         return CheckStatus.DOUBT
     return CheckStatus.OK
+
+
+def read_by_ocr(*fields: ExtractedField) -> bool:
+    """Whether values may carry reading errors: OCR'd text, or an MRZ, whose check
+    digits do not cover the names (an MRZ is itself OCR'd on a scan or photo)."""
+    return any(f.evidence.source in (TextSource.OCR, TextSource.MRZ) for f in fields)
+
+
+# ---------------------------------------------------------------- checks other stages build
+# Reading (legibility), codes (MRZ, 2D-Doc), classification (type) and the dossier
+# (missing piece, duplicate file) report their findings as checks too.
+
+
+def mrz_invalid(fields: list[ExtractedField], detail: str) -> Check:
+    """MRZ check digits do not add up; weak OCR of the MRZ makes it a doubt."""
+    return ko_or_doubt(CheckCode.MRZ_INVALID, fields, detail=detail)
+
+
+def twoddoc_invalid(detail: str) -> Check:
+    """The 2D-Doc signature or format is wrong: a cryptographic fact, not a reading."""
+    return make_check(CheckCode.TWODDOC_INVALID, CheckStatus.KO, detail=detail)
+
+
+def twoddoc_mismatch(text_field: ExtractedField, twoddoc_value: str) -> Check:
+    return ko_or_doubt(
+        CheckCode.TWODDOC_MISMATCH,
+        [text_field],
+        field=str(text_field.name),
+        found=text_field.value,
+        expected=twoddoc_value,
+    )
+
+
+def legibility_low(page: int, detail: str) -> Check:
+    check = doubt(CheckCode.LEGIBILITY_LOW, page=page, detail=detail)
+    # The page as evidence: the fields read on it are weak evidence too (analysis).
+    return check.model_copy(update={"evidence": [CheckEvidence(page=page)]})
+
+
+def other_side_verified(why: str, companion: str, pages: list[int]) -> Check:
+    """A card side, illegible or of uncertain type (`why`, French), whose holder the
+    verified MRZ of its other side establishes."""
+    check = ok(CheckCode.OTHER_SIDE_VERIFIED, why=why, companion=companion)
+    return check.model_copy(update={"evidence": [CheckEvidence(page=page) for page in pages]})
+
+
+def type_uncertain(doc_type: DocType | None, confidence: float, threshold: float) -> Check:
+    """The classifier abstained: its best guess is below the procedure's threshold."""
+    return doubt(
+        CheckCode.TYPE_UNCERTAIN,
+        doc_type_label=DOC_TYPE_LABELS_FR[doc_type] if doc_type else "inconnu",
+        confidence=format_percent_fr(confidence),
+        threshold=format_percent_fr(threshold),
+    )
+
+
+def type_mismatch(file: str, doc_type: DocType, procedure_code: str) -> Check:
+    return make_check(
+        CheckCode.TYPE_MISMATCH,
+        CheckStatus.KO,
+        file=file,
+        doc_type_label=DOC_TYPE_LABELS_FR[doc_type],
+        procedure=procedure_code,
+    )
+
+
+def missing_piece(label: str, accepted: list[DocType], count: int, min_files: int) -> Check:
+    return make_check(
+        CheckCode.MISSING_PIECE,
+        CheckStatus.KO,
+        label=label,
+        accepted=", ".join(DOC_TYPE_LABELS_FR[t] for t in accepted),
+        count=count,
+        min_files=min_files,
+    )
+
+
+def duplicate_file(file: str, original: str) -> Check:
+    return make_check(CheckCode.DUPLICATE_FILE, CheckStatus.KO, file=file, original=original)

@@ -19,7 +19,6 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 from pydantic import BaseModel
-from rapidfuzz import fuzz
 from rapidfuzz.distance import Levenshtein
 
 
@@ -43,7 +42,7 @@ class NameReason(StrEnum):
     COMPANY_NAMES_AGREE = "company names agree"
     COMPANY_NAMES_CLOSE = "company names close"
     COMPANY_NAMES_DIFFER = "company names differ"
-    # a mismatch given the benefit of the doubt (pipeline/rules/piece_rules.py)
+    # a mismatch given the benefit of the doubt (`pipeline.rules.name_doubts`)
     MAYBE_USAGE_NAME = "same first name, other surname: maybe a usage (married) name"
     OTHER_PERSON_NAMED = (
         "the applicant is printed elsewhere on the piece: maybe another person's field"
@@ -282,7 +281,7 @@ def match_person(
     for candidate in candidates:
         pool = tokens(candidate)
         results.append(_match_tokens(expected, pool, pool, ocr, structured=False))
-    best = min(results, key=_verdict_rank)
+    best = min(results, key=verdict_rank)
     return best.model_copy(update={"score": _score(expected, full_name)})
 
 
@@ -291,7 +290,8 @@ def normalise_separators(text: str) -> str:
     return normalise(text.replace("&", " et ").replace("/", " et "))
 
 
-def _verdict_rank(result: NameMatch) -> int:
+def verdict_rank(result: NameMatch) -> int:
+    """MATCH before UNCERTAIN before MISMATCH: the best of several comparisons sorts first."""
     return {NameVerdict.MATCH: 0, NameVerdict.UNCERTAIN: 1, NameVerdict.MISMATCH: 2}[result.verdict]
 
 
@@ -343,65 +343,7 @@ def _initials_only(words: Sequence[str]) -> bool:
     return all(len(w) == 1 for w in words)
 
 
-# Legal forms and filler words that do not identify a company.
-LEGAL_FORMS = frozenset(
-    {
-        "sarl",
-        "sas",
-        "sasu",
-        "sa",
-        "eurl",
-        "sci",
-        "snc",
-        "scop",
-        "scp",
-        "selarl",
-        "ei",
-        "eirl",
-        "micro",
-        "entreprise",
-        "societe",
-        "ste",
-        "ets",
-        "etablissements",
-        "cie",
-        "compagnie",
-        "et",
-        "the",
-    }
-)
-COMPANY_UNCERTAIN_MIN = 90.0
-
-
-def company_tokens(name: str) -> list[str]:
-    return [t for t in normalise(name).split() if t not in LEGAL_FORMS]
-
-
-def _covered(words: Sequence[str], by: Sequence[str]) -> bool:
-    # one letter of slack on long words absorbs plurals and OCR slips ("conseil(s)")
-    return all(
-        any(Levenshtein.distance(w, b) <= (1 if len(w) >= 5 else 0) for b in by) for w in words
-    )
-
-
-def match_company(expected: str, read: str) -> NameMatch:
-    """Compare company names, ignoring legal forms (SARL, SAS...), case, accents and punctuation.
-
-    Every distinctive word must be on both sides: "Menuiserie Dubois" is not
-    "Menuiserie Durand" however close the strings are.
-    """
-    want, got = company_tokens(expected), company_tokens(read)
-    if not want or not got:
-        return NameMatch(verdict=NameVerdict.UNCERTAIN, score=0, reason=NameReason.NO_COMPANY_NAME)
-    score = round(fuzz.token_sort_ratio(" ".join(want), " ".join(got)), 1)
-    if "".join(want) == "".join(got) or (_covered(want, got) and _covered(got, want)):
-        return NameMatch(
-            verdict=NameVerdict.MATCH, score=score, reason=NameReason.COMPANY_NAMES_AGREE
-        )
-    if _covered(want, got) or _covered(got, want) or score >= COMPANY_UNCERTAIN_MIN:
-        return NameMatch(
-            verdict=NameVerdict.UNCERTAIN, score=score, reason=NameReason.COMPANY_NAMES_CLOSE
-        )
-    return NameMatch(
-        verdict=NameVerdict.MISMATCH, score=score, reason=NameReason.COMPANY_NAMES_DIFFER
-    )
+def among(word: str, pool: Sequence[str], *, ocr: bool) -> bool:
+    """Whether `word` is one of the words of `pool`, with the wrong letters a reading
+    allows (one in a word of four or more when `ocr`)."""
+    return _best_token(word, pool, set(), ocr) is not None

@@ -6,7 +6,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.codes.mrzband import band_from_words, bands_from_lines, is_mrz_fragment, mrz_bands
+from pipeline.codes.mrz.band import band_from_words, bands_from_lines, mrz_bands
+from pipeline.codes.mrz.lines import MrzLineTest, mrz_line
 from pipeline.read.preprocess import (
     KEEP_TEXT_PX,
     blank_dark_surroundings,
@@ -102,10 +103,11 @@ def test_a_header_band_cut_by_the_photo_edge_is_kept_though_it_reaches_the_edge(
 
 
 def test_mrz_fragments_include_fillers_misread_by_page_ocr() -> None:
-    assert is_mrz_fragment("IDFRAARMUE9T8V2<<<<<<<<<")
-    assert is_mrz_fragment("TBV2ccccececececece")
-    assert not is_mrz_fragment("Préfecture")
-    assert not is_mrz_fragment("cccccccccccc")
+    fragment = MrzLineTest.FRAGMENT
+    assert mrz_line("IDFRAARMUE9T8V2<<<<<<<<<", fragment)
+    assert mrz_line("TBV2ccccececececece", fragment)
+    assert mrz_line("Préfecture", fragment) is None
+    assert mrz_line("cccccccccccc", fragment) is None
 
 
 def test_band_from_words_grows_to_hold_missed_lines() -> None:
@@ -144,8 +146,8 @@ def test_bands_from_lines_finds_a_stack_of_equal_long_lines() -> None:
 def test_reads_of_one_mrz_are_assembled_line_by_line() -> None:
     from datetime import date
 
-    from pipeline.codes.mrz import parse_mrz
-    from pipeline.codes.mrzband import combine_readings
+    from pipeline.codes.mrz.band import combine_readings
+    from pipeline.codes.mrz.parse import parse_mrz
 
     as_of = date(2026, 11, 26)
     right = [

@@ -15,16 +15,10 @@ from fixtures.twoddoc_sign import (
     render_datamatrix,
     write_trust_bundle,
 )
-from pipeline.codes.twoddoc import (
-    GS,
-    US,
-    InvalidTwoDDoc,
-    SignatureStatus,
-    TrustList,
-    cross_check,
-    parse_twoddoc,
-    read_twoddocs,
-)
+from pipeline.codes.twoddoc.crosscheck import cross_check
+from pipeline.codes.twoddoc.decode import parse_twoddoc, read_twoddocs
+from pipeline.codes.twoddoc.payload import GS, US, InvalidTwoDDoc, SignatureStatus
+from pipeline.codes.twoddoc.trust import TrustList
 from pipeline.errors import ConfigurationError
 from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import TextSource

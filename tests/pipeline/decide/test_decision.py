@@ -7,20 +7,27 @@ from datetime import date
 
 import pytest
 
+from pipeline.decide.assign import assign_pieces
 from pipeline.decide.decision import (
     DossierReport,
-    PieceInput,
     PieceReport,
     RequirementReport,
-    assign_pieces,
     decide,
     in_qa_sample,
 )
+from pipeline.decide.inputs import PieceInput
 from pipeline.errors import InvalidApplicant
 from pipeline.fields import DocType, ExtractedField, FieldName
-from pipeline.rules.checks import CheckStatus, Decision, PieceStatus, RequirementStatus
+from pipeline.rules.checks import (
+    CheckStatus,
+    Decision,
+    PieceStatus,
+    RequirementStatus,
+    legibility_low,
+    mrz_invalid,
+)
+from pipeline.rules.context import PhotoMeasurement
 from pipeline.rules.messages import CheckCode
-from pipeline.rules.piece_rules import PhotoMeasurement, legibility_low, mrz_invalid
 from pipeline.rules.procedures import Procedure, Requirement, RuleRef, get_procedure
 from pipeline.types import ErrorInfo, TextSource
 from tests.support.fieldkit import SIRET, WEAK, company, field, ocr, person

@@ -14,8 +14,9 @@ from pipeline.extract.dates import find_dates, parse_date
 from pipeline.extract.text import fold
 from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.rules.checks import CheckStatus
+from pipeline.rules.context import RuleContext
 from pipeline.rules.messages import CheckCode
-from pipeline.rules.piece_rules import RULES, RuleContext
+from pipeline.rules.piece_rules import RULES
 from pipeline.rules.procedures import get_procedure
 from pipeline.types import Box, PageReading, PieceReading, Quality, TextSource, Word
 from tests.support.fieldkit import field, fields, ocr, person

@@ -109,7 +109,7 @@ def test_only_an_mrz_verified_as_read_vouches_for_its_page() -> None:
     from datetime import date
 
     from fixtures.mrz_compose import compose_td1
-    from pipeline.codes.mrz import parse_mrz
+    from pipeline.codes.mrz.parse import parse_mrz
     from pipeline.extract import ExtractedFields
     from pipeline.rules.analysis import verified_mrz_pages
 

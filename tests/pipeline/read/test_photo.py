@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pipeline.read.photo import background_uniformity, plain_background_share
-from pipeline.rules.piece_rules import PHOTO_MIN_BACKGROUND_UNIFORMITY
+from pipeline.rules.photo_rules import PHOTO_MIN_BACKGROUND_UNIFORMITY
 
 Measure = Callable[[np.ndarray], float]
 

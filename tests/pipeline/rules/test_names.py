@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pipeline.rules.names import NameVerdict, PersonName, match_company, match_person, normalise
+from pipeline.rules.company_names import match_company
+from pipeline.rules.names import NameVerdict, PersonName, match_person, normalise
 
 M, X, U = NameVerdict.MATCH, NameVerdict.MISMATCH, NameVerdict.UNCERTAIN
 

@@ -9,23 +9,22 @@ import pytest
 
 from pipeline.fields import DocType, ExtractedField, FieldName
 from pipeline.rules.applicants import Applicant, Representative
-from pipeline.rules.checks import Check, CheckStatus
-from pipeline.rules.messages import CheckCode
-from pipeline.rules.piece_rules import (
-    RULES,
-    PhotoMeasurement,
-    RuleContext,
-    current_school_year_start,
+from pipeline.rules.checks import (
+    Check,
+    CheckStatus,
     duplicate_file,
     legibility_low,
     missing_piece,
     mrz_invalid,
-    parse_school_year,
     twoddoc_invalid,
     twoddoc_mismatch,
     type_mismatch,
     type_uncertain,
 )
+from pipeline.rules.context import PhotoMeasurement, RuleContext
+from pipeline.rules.date_rules import current_school_year_start, parse_school_year
+from pipeline.rules.messages import CheckCode
+from pipeline.rules.piece_rules import RULES
 from pipeline.rules.procedures import get_procedure
 from pipeline.types import TextSource
 from tests.support.fieldkit import SIRET, WEAK, company, field, fields, ocr, person

@@ -22,14 +22,16 @@ import cv2
 import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
+from pipeline.codes.mrz.checks import MRZ_CHARSET
+from pipeline.codes.mrz.formats import LINE_LENGTHS
+
 log = logging.getLogger(__name__)
 
 OCRB_FONT_PATHS = (
     Path("/usr/share/fonts/opentype/ocr-b/OCRB.otf"),  # Debian fonts-ocr-b
     Path("/usr/share/fonts/truetype/ocr-b/OCRB.ttf"),
 )
-MRZ_CHARSET = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789<"
-MRZ_LENGTHS = (30, 36, 44)  # TD1, old French card and TD2, TD3
+MRZ_LENGTHS = tuple(LINE_LENGTHS)  # TD1, old French card and TD2, TD3
 # Ink levels (0 paper .. 255 full ink) glyphs are cut out at, in turn.
 INK_LEVELS = (110.0, 160.0)
 # Every glyph cell is compared at this size (width, height): big enough for

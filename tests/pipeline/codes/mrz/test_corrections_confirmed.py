@@ -6,7 +6,8 @@ from __future__ import annotations
 from datetime import date
 
 from fixtures.mrz_compose import compose_td3
-from pipeline.codes.mrz import MrzReading, corrected_fields, parse_mrz
+from pipeline.codes.mrz.parse import corrected_fields, parse_mrz
+from pipeline.codes.mrz.reading import MrzReading
 from pipeline.extract import ExtractedFields
 from pipeline.extract.authenticity import corrections_confirmed
 from pipeline.fields import FieldName

@@ -12,14 +12,14 @@ from PIL import Image, ImageDraw, ImageFont
 
 from fixtures.generator.api import generate_document
 from fixtures.scan import ScanStyle, degrade
-from pipeline.codes.mrz import find_mrz
-from pipeline.codes.mrzband import (
+from pipeline.codes.mrz.band import (
     is_upside_down_fragment,
     mrz_bands,
     read_band_glyphs,
     upright_for_mrz,
 )
-from pipeline.codes.mrzglyphs import ocrb_font_path, read_line_glyphs
+from pipeline.codes.mrz.find import find_mrz
+from pipeline.codes.mrz.glyphs import ocrb_font_path, read_line_glyphs
 from pipeline.fields import DocType
 from pipeline.read.ocr import ocr_page
 from pipeline.read.pages import PageImage

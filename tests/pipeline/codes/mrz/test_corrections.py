@@ -5,13 +5,10 @@ from __future__ import annotations
 from datetime import date
 
 from fixtures.mrz_compose import compose_fr_cni_old, compose_td1, compose_td3
-from pipeline.codes.mrz import (
-    CORRECTED_CONFIDENCE,
-    MrzReading,
-    field_corrections,
-    find_mrz,
-    parse_mrz,
-)
+from pipeline.codes.mrz.corrections import field_corrections
+from pipeline.codes.mrz.find import find_mrz
+from pipeline.codes.mrz.parse import parse_mrz
+from pipeline.codes.mrz.reading import CORRECTED_CONFIDENCE, MrzReading
 from pipeline.extract.authenticity import apply_mrz
 from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import PageReading, Quality, TextSource
@@ -174,7 +171,7 @@ def test_page_text_and_band_reread_lines_are_assembled() -> None:
 
 
 def test_three_reads_vote_character_by_character() -> None:
-    from pipeline.codes.mrzband import combine_readings
+    from pipeline.codes.mrz.band import combine_readings
 
     right = _td1()
     # Each read misreads another character of line 2 (no look-alike repairs them):

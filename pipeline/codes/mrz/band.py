@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import itertools
 import logging
-import re
 from collections import Counter
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -23,11 +22,12 @@ from typing import TYPE_CHECKING
 import cv2
 import numpy as np
 
+from pipeline.codes.mrz.lines import MrzLineTest, mrz_line
 from pipeline.read.preprocess import KEEP_TEXT_PX, TARGET_TEXT_PX, ink_mask, median_text_height
 from pipeline.types import Box, Word
 
 if TYPE_CHECKING:
-    from pipeline.codes.mrz import MrzReading
+    from pipeline.codes.mrz.reading import MrzReading
 
 log = logging.getLogger(__name__)
 
@@ -42,9 +42,6 @@ MAX_COMBINATIONS = 81
 # '>' read this many times (and over twice as often as '<'): an MRZ upside down.
 UPSIDE_DOWN_MIN_FILLERS = 8
 MAX_BANDS = 4  # bands re-read per page at most (each costs one small OCR call)
-# Page OCR reads '<' as '<', '«', 'c', 'C', 'e' or 'K': a fragment is a long run
-# of MRZ-looking characters.
-_FRAGMENT = re.compile(r"^[A-Z0-9<«‹ceCK]{10,}$")
 
 
 @dataclass(frozen=True)
@@ -65,18 +62,9 @@ def mrz_bands(grey: np.ndarray, words: Sequence[Word]) -> list[Band]:
     return _distinct(bands)[:MAX_BANDS]
 
 
-def is_mrz_fragment(text: str) -> bool:
-    """Whether a word read by the page OCR looks like a piece of an MRZ line."""
-    compact = text.replace(" ", "")
-    if not _FRAGMENT.match(compact):
-        return False
-    # Fillers misread as 'c'/'e' may make most of it; two real characters suffice.
-    return sum(c.isdigit() or c.isupper() or c in "<«‹" for c in compact) >= 2
-
-
 def is_upside_down_fragment(text: str) -> bool:
     """Whether a word reads like a piece of an MRZ line turned half a turn ('<' as '>')."""
-    return ">" in text and is_mrz_fragment(text[::-1].replace(">", "<"))
+    return ">" in text and mrz_line(text[::-1].replace(">", "<"), MrzLineTest.FRAGMENT) is not None
 
 
 def bands_from_words(shape: tuple[int, ...], words: Sequence[Word]) -> list[Band]:
@@ -85,7 +73,9 @@ def bands_from_words(shape: tuple[int, ...], words: Sequence[Word]) -> list[Band
     Fragments are grouped by vertical proximity (an MRZ is 2-3 adjacent lines);
     a long capitalised heading elsewhere on the page makes a group of its own.
     """
-    fragments = sorted((w for w in words if is_mrz_fragment(w.text)), key=lambda w: w.box.y0)
+    fragments = sorted(
+        (w for w in words if mrz_line(w.text, MrzLineTest.FRAGMENT)), key=lambda w: w.box.y0
+    )
     groups: list[list[Word]] = []
     for word in fragments:
         if groups:
@@ -233,7 +223,7 @@ def combine_readings(readings: Sequence[MrzReading], as_of: date) -> MrzReading 
     Each read of a blurred MRZ gets some lines right and others wrong; the check
     digits tell which assembly is right (they are read, never invented).
     """
-    from pipeline.codes.mrz import parse_mrz
+    from pipeline.codes.mrz.parse import parse_mrz
 
     best: MrzReading | None = None
     by_layout: dict[tuple[str, int], list[MrzReading]] = {}
@@ -272,8 +262,8 @@ def _score(reading: MrzReading) -> tuple[bool, int, int]:
 
 
 def read_band_glyphs(grey: np.ndarray, band: Band) -> str:
-    """The band's long text lines read glyph by glyph against OCR-B (see `mrzglyphs`)."""
-    from pipeline.codes.mrzglyphs import read_line_glyphs
+    """The band's long text lines read glyph by glyph against OCR-B (see `glyphs`)."""
+    from pipeline.codes.mrz.glyphs import read_line_glyphs
 
     crop = grey[band.y0 : band.y1, band.x0 : band.x1]
     if crop.size == 0:

@@ -1,46 +1,20 @@
-"""Decode and verify French 2D-Doc barcodes (ANTS specification "2D-Doc", DataMatrix, C40 text).
+"""The 2D-Doc payload: header, message fields (perimeter 01 table) and the decoded `TwoDDoc`.
 
-Layout (ANTS, "Spécifications techniques des codes à barres 2D-Doc", v3.1.x):
-`header + message + US (0x1F) + signature [+ GS (0x1D) + annex]`.
-- Header: 'DC', version (2 digits), certification authority id (4), certificate id
-  (4), document date (4 hex = days since 2000-01-01, 'FFFF' = none), signature
-  date (4 hex, same), document type id (2); from version 03 the perimeter id (2);
-  in version 04 also the issuing country (2, ISO 3166 alpha-2). Versions 01/02
-  are perimeter 01 implicitly. 22, 24 and 26 characters long.
-- Message: data fields `id (2) + value`; a fixed-length value has no separator, a
-  variable one ends at GS (or at US if it is the last), and RS (0x1E) ends a value
-  the issuer truncated.
-- Signature: base32 of the raw ECDSA `r || s` over header + message (P-256 with
-  SHA-256 or P-384 with SHA-384, following the certificate's curve).
-The annex after the signature is not signed: it is kept apart and never trusted.
+See the package docstring for the layout.
 """
 
 from __future__ import annotations
 
-import base64
-import json
-import logging
 import re
-import unicodedata
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
-from pathlib import Path
 
-import numpy as np
-from cryptography import x509
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.asymmetric.utils import encode_dss_signature
 from pydantic import BaseModel, Field
 
-from pipeline.errors import ConfigurationError, PieceError
+from pipeline.errors import PieceError
 from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import TextSource
-
-logger = logging.getLogger(__name__)
 
 GS, RS, US = "\x1d", "\x1e", "\x1f"
 _EPOCH = date(2000, 1, 1)
@@ -179,7 +153,7 @@ class TwoDDoc(BaseModel):
         out: dict[FieldName, str] = {}
         for code, name in mapping.items():
             if code in self.fields and name not in out:
-                out[name] = _canonical_value(code, self.fields[code])
+                out[name] = canonical_value(code, self.fields[code])
         if self.header.document_date and self.header.document_type in ("00", "01", "02"):
             out[FieldName.DOCUMENT_DATE] = self.header.document_date
         return out
@@ -197,7 +171,7 @@ class TwoDDoc(BaseModel):
         ]
 
 
-def _canonical_value(code: str, value: str) -> str:
+def canonical_value(code: str, value: str) -> str:
     if code == "10":
         # 'MME/SPECIMEN/NATACHA': civility, surname, first name.
         return " ".join(part for part in value.split("/") if part)
@@ -295,206 +269,3 @@ def split_payload(payload: str) -> tuple[str, str | None, str]:
     signature = match.group() if match else ""
     annex = rest[len(signature) :].lstrip(GS)
     return signed, signature or None, annex
-
-
-# --- trust list and signature -------------------------------------------------
-
-
-class TrustList:
-    """Certificates of 2D-Doc issuers, keyed by (certification authority id, certificate id).
-
-    Loaded from a JSON bundle or a folder; see docs/2ddoc.md for both formats.
-    """
-
-    def __init__(self, certificates: dict[tuple[str, str], x509.Certificate]) -> None:
-        self.certificates = certificates
-
-    def get(self, ca_id: str, cert_id: str) -> x509.Certificate | None:
-        return self.certificates.get((ca_id, cert_id))
-
-    @classmethod
-    def load(cls, path: Path) -> TrustList:
-        try:
-            if path.is_dir():
-                return cls(_load_folder(path))
-            return cls(_load_bundle(path))
-        except (OSError, ValueError, KeyError, TypeError) as e:
-            raise ConfigurationError(
-                "La liste de confiance 2D-Doc est illisible.", detail=f"{path}: {e}"
-            ) from e
-
-
-def _load_bundle(path: Path) -> dict[tuple[str, str], x509.Certificate]:
-    data = json.loads(path.read_text(encoding="utf-8"))
-    return {
-        (entry["ca_id"], entry["cert_id"]): x509.load_pem_x509_certificate(
-            entry["pem"].encode("ascii")
-        )
-        for entry in data["certificates"]
-    }
-
-
-def _load_folder(folder: Path) -> dict[tuple[str, str], x509.Certificate]:
-    # Files named <CA id>_<certificate id>.pem or .der, e.g. FR01_FR03.der.
-    out: dict[tuple[str, str], x509.Certificate] = {}
-    for file in sorted(folder.iterdir()):
-        match = re.fullmatch(r"([0-9A-Z]{4})_([0-9A-Z]{4})\.(pem|der|crt|cer)", file.name)
-        if not match:
-            continue
-        raw = file.read_bytes()
-        cert = (
-            x509.load_pem_x509_certificate(raw)
-            if raw.lstrip().startswith(b"-----BEGIN")
-            else x509.load_der_x509_certificate(raw)
-        )
-        out[(match.group(1), match.group(2))] = cert
-    return out
-
-
-_HASHES: dict[str, type[hashes.HashAlgorithm]] = {
-    "secp256r1": hashes.SHA256,
-    "secp384r1": hashes.SHA384,
-    "secp521r1": hashes.SHA512,
-}
-
-
-def verify_signature(signed: str, signature_b32: str, certificate: x509.Certificate) -> bool:
-    """ECDSA check of the base32 raw `r || s` signature against the certificate's public key."""
-    key = certificate.public_key()
-    if not isinstance(key, ec.EllipticCurvePublicKey) or key.curve.name not in _HASHES:
-        return False
-    try:
-        raw = base64.b32decode(signature_b32 + "=" * (-len(signature_b32) % 8))
-    except ValueError:
-        return False
-    half = len(raw) // 2
-    if half == 0 or len(raw) % 2:
-        return False
-    der = encode_dss_signature(int.from_bytes(raw[:half], "big"), int.from_bytes(raw[half:], "big"))
-    try:
-        key.verify(der, signed.encode("latin-1"), ec.ECDSA(_HASHES[key.curve.name]()))
-    except InvalidSignature:
-        return False
-    return True
-
-
-def parse_twoddoc(payload: str, trust: TrustList | None) -> TwoDDoc:
-    """Parse a decoded 2D-Doc and check its signature against the trust list."""
-    header = parse_header(payload)
-    signed, signature, annex = split_payload(payload)
-    fields, truncated = parse_message(signed[header.length :])
-    return TwoDDoc(
-        header=header,
-        fields=fields,
-        truncated=truncated,
-        annex=annex,
-        signature=_signature_status(header, signed, signature, trust),
-    )
-
-
-def _signature_status(
-    header: TwoDDocHeader, signed: str, signature: str | None, trust: TrustList | None
-) -> SignatureStatus:
-    if signature is None:
-        return SignatureStatus.ABSENT
-    certificate = trust.get(header.ca_id, header.cert_id) if trust else None
-    if certificate is None:
-        return SignatureStatus.UNKNOWN_CERTIFICATE
-    if verify_signature(signed, signature, certificate):
-        return SignatureStatus.VALID
-    return SignatureStatus.INVALID
-
-
-# --- reading from an image ----------------------------------------------------
-
-
-def read_twoddoc_payloads(image: np.ndarray) -> list[str]:
-    """Texts of the 2D-Doc DataMatrix codes found in a page image (grey or RGB array)."""
-    import zxingcpp  # imported here: only this function needs the native library
-
-    results = zxingcpp.read_barcodes(
-        image, formats=zxingcpp.BarcodeFormats(zxingcpp.BarcodeFormat.DataMatrix)
-    )
-    # `.text` escapes control characters ("<GS>"); the raw bytes keep GS, RS and US.
-    texts = [bytes(r.bytes).decode("latin-1") for r in results if r.valid]
-    return [text for text in texts if text.startswith("DC")]
-
-
-def read_twoddocs(image: np.ndarray, trust: TrustList | None) -> list[TwoDDoc]:
-    """Every 2D-Doc on a page, parsed and verified; malformed ones are skipped and logged."""
-    docs = []
-    for payload in read_twoddoc_payloads(image):
-        try:
-            docs.append(parse_twoddoc(payload, trust))
-        except InvalidTwoDDoc as e:
-            logger.info("2D-Doc skipped: %s", e.detail)
-    return docs
-
-
-# --- cross-check with the printed page ----------------------------------------
-
-
-class Mismatch(BaseModel):
-    code: str  # 2D-Doc data identifier
-    field: FieldName | None
-    signed_value: str
-    message_fr: str
-
-
-def normalise_text(text: str) -> str:
-    """Upper case, no accents, thousands separators removed, other punctuation as single spaces."""
-    stripped = unicodedata.normalize("NFKD", text)
-    stripped = "".join(c for c in stripped if not unicodedata.combining(c)).upper()
-    stripped = re.sub(r"(?<=\d)[ \u00a0\u202f.](?=\d{3}\b)", "", stripped)
-    return " ".join(re.sub(r"[^0-9A-Z]+", " ", stripped).split())
-
-
-def _printed_on_page(value: str, page: str) -> bool:
-    words = normalise_text(value).split()
-    return all(re.search(rf"(?<![0-9A-Z]){re.escape(w)}(?![0-9A-Z])", page) for w in words)
-
-
-_CIVILITIES = {"M", "MME", "MLLE", "MR", "MRS", "MONSIEUR", "MADAME"}
-
-
-def cross_check(doc: TwoDDoc, printed: str | Sequence[ExtractedField]) -> list[Mismatch]:
-    """Signed canonical fields that the visible document does not show.
-
-    `printed` is the page text, or the fields extracted from it. With text, each
-    word of the signed value must appear as a word of the page (accents, case,
-    spacing and thousands separators ignored); with fields, values are compared
-    after the same normalisation. Fields absent from the extraction are not
-    mismatches (nothing to compare), only disagreements are.
-    """
-    mismatches = []
-    mapping = CANONICAL_FIELDS.get(doc.header.document_type, {})
-    extracted = None if isinstance(printed, str) else {f.name: f.value for f in printed}
-    page = normalise_text(printed) if isinstance(printed, str) else ""
-    for code, name in mapping.items():
-        if code not in doc.fields:
-            continue
-        value = _canonical_value(code, doc.fields[code])
-        if name is FieldName.HOLDER_NAME:
-            value = " ".join(w for w in value.split() if w.upper() not in _CIVILITIES)
-        if extracted is None:
-            agrees = _printed_on_page(value, page)
-        elif name in extracted:
-            agrees = sorted(normalise_text(value).split()) == sorted(
-                normalise_text(extracted[name]).split()
-            )
-        else:
-            continue
-        if not agrees:
-            label = FIELD_SPECS[code].label_fr if code in FIELD_SPECS else code
-            mismatches.append(
-                Mismatch(
-                    code=code,
-                    field=name,
-                    signed_value=value,
-                    message_fr=(
-                        f"Le champ « {label} » signé dans le code 2D-Doc ne correspond pas "
-                        "au texte imprimé sur le document."
-                    ),
-                )
-            )
-    return mismatches
