@@ -62,7 +62,7 @@ def piece_files(folder: Path) -> list[Path]:
 
 
 def run(console: Console, out_dir: Path | None) -> list[dict[str, Any]]:
-    from justif.cli import run_check
+    from flows.check_dossier import check_files
     from justif.models_cli import ensure_model
 
     settings = Settings()
@@ -75,9 +75,7 @@ def run(console: Console, out_dir: Path | None) -> list[dict[str, Any]]:
         expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
         applicant = json.loads((folder / "applicant.json").read_text(encoding="utf-8"))
         started = time.perf_counter()
-        report = run_check(
-            piece_files(folder), expected["procedure"], applicant, DEMO_AS_OF, quiet=True
-        )
+        report = check_files(piece_files(folder), expected["procedure"], applicant, DEMO_AS_OF)
         elapsed = time.perf_counter() - started
         render.print_report(console, report)
         planted = ", ".join(expected["defects"]) or "aucun"

@@ -29,8 +29,9 @@ from datetime import date
 from pydantic import BaseModel, Field
 from rapidfuzz.distance import Levenshtein
 
+from pipeline.decide.models import DossierReport, FieldReport, PieceReport, RequirementReport
 from pipeline.errors import InvalidApplicant, blames_the_file
-from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, Evidence, ExtractedField, FieldName
+from pipeline.fields import DOC_TYPE_LABELS_FR, DocType, ExtractedField, FieldName
 from pipeline.rules.applicants import Applicant
 from pipeline.rules.checks import (
     Check,
@@ -83,45 +84,6 @@ class Assignment(BaseModel):
     unassigned: list[
         str
     ]  # files of unknown type (unreadable, or abstained on a type nobody accepts)
-
-
-class FieldReport(BaseModel):
-    value: str
-    evidence: Evidence
-
-
-class PieceReport(BaseModel):
-    file: str
-    sha256: str
-    type: DocType | None
-    confidence: float
-    status: PieceStatus
-    requirement: str | None
-    fields: dict[FieldName, FieldReport]
-    checks: list[Check]
-    error: ErrorInfo | None = None
-
-
-class RequirementReport(BaseModel):
-    id: str
-    label: str
-    optional: bool
-    status: RequirementStatus
-    pieces: list[str]
-    checks: list[Check]  # the rules' checks on the merged pieces, and MISSING_PIECE
-
-
-class DossierReport(BaseModel):
-    """The `justif check --json` contract (DESIGN.md §7), plus `as_of` and `qa_sample`."""
-
-    dossier_id: str
-    procedure: str
-    as_of: date
-    decision: Decision
-    qa_sample: bool
-    pieces: list[PieceReport]
-    requirements: list[RequirementReport]
-    messages: list[str]  # French, for the applicant: what to send
 
 
 # ---------------------------------------------------------------- assignment
