@@ -1,4 +1,4 @@
-"""Intake's outcome is cached beside the page cache, refusals included: a content is inspected once."""
+"""Intake's outcome is cached beside the page cache, refusals included: inspected once."""
 
 from __future__ import annotations
 
