@@ -70,7 +70,7 @@ def inspect(
             result = sequence.inspect_file(
                 path, options, classifier, cache=cache, as_of=today, trust=trust, with_text=text
             )
-        except Exception as error:
+        except Exception as error:  # one file's failure is its own line, never the call's end
             return render.failed_result(str(path), error)
         return result.model_dump(mode="json")
 

@@ -84,7 +84,7 @@ class PieceReport(BaseModel):
     fields: dict[FieldName, FieldReport]
     checks: list[Check]
     error: ErrorInfo | None = None
-    # From the reading, added by build_report:
+    # From the reading, added by report.with_readings:
     kind: FileKind | None = None  # real file type (None: refused before it was known)
     pages: list[PageSummary] = Field(default_factory=list)
     warnings: list[str] = Field(default_factory=list)  # intake's warning codes

@@ -28,7 +28,7 @@ from tests.support.dossier_files import APPLICANT
 
 PAGES = 4
 KILL_TIMEOUT_S = 120.0
-_VOLATILE = frozenset({"seconds", "generated_at", "cached"})
+_VOLATILE = frozenset({"seconds", "generated_at", "cached", "timings"})
 
 
 def _stable(value: Any) -> Any:
