@@ -80,7 +80,8 @@ def test_a_killed_run_completes_when_run_again(prefect_harness: None, tmp_path: 
     try:
         while not _cached_pages(sha):
             if child.poll() is not None:
-                pytest.fail(f"the run ended before any page was read:\n{child.stderr.read()!r}")
+                stderr = child.stderr.read() if child.stderr else b""
+                pytest.fail(f"the run ended before any page was read:\n{stderr!r}")
             if time.monotonic() > deadline:
                 pytest.fail("no page was read in time")
             time.sleep(0.1)
