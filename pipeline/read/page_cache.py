@@ -62,8 +62,9 @@ def _page_from_entry(entry: Any, engine_version: str) -> PageReading | None:
         return None
 
 
-# Bump when intake starts checking something new: older reports are then misses.
-# 2: the entry holds the outcome (a report or a refusal), not only a report.
+# Bump when intake changes what it checks (refuses something new, or no longer refuses
+# something): older outcomes are then misses. 2: the entry holds the outcome (a report
+# or a refusal), not only a report.
 INTAKE_FORMAT = 2
 
 
