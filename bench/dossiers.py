@@ -6,8 +6,8 @@ Generates dossiers for the three shipped procedures (seeds far from those used
 in development and tests), some clean and some with one planted defect, and
 checks each in this warm process the way the check flow does: read the distinct
 pieces side by side, one per core (`--workers`; isolated, text layer or OCR, no
-cache), classify with the current model,
-extract, apply the procedure's rules, decide. Reports:
+cache), then `pipeline.sequence.check_dossier` (classify with the current model,
+extract, apply the procedure's rules, decide). Reports:
 - false acceptance: dossiers with a planted defect decided `accepted` (target 0);
 - automation: clean dossiers decided `accepted` (target ≥ 85 %), and clean
   dossiers decided `incomplete` (target ≤ 2 %);
@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from fixtures.generator.api import dossier_defects, generate_dossier
-from pipeline.decide.report import build_report
+from pipeline import sequence
 from pipeline.read.piece import ReadOptions, read_piece
 from pipeline.rules.procedures import get_procedure
 from pipeline.settings import Limits, Settings
@@ -65,13 +65,10 @@ def check_folder(
         submitted_at=datetime.now(UTC),
         as_of=AS_OF,
     )
-    classifications = {
-        sha: classifier.classify(r) if classifier else None for sha, r in readings.items()
-    }
-    report = build_report(
-        manifest, get_procedure(manifest.procedure), readings, classifications, trust=None
+    report = sequence.check_dossier(
+        manifest, get_procedure(manifest.procedure), readings, classifier, trust=None
     )
-    return report, time.perf_counter() - started
+    return report.model_dump(mode="json"), time.perf_counter() - started
 
 
 def read_concurrently(

@@ -1,6 +1,6 @@
 """Per-call cost of pipeline.intake.isolation.run_isolated (forkserver child with preloaded modules).
 
-Run: .venv/bin/python -m bench.isolation_overhead  (or as a script from the repo root)
+Run: .venv/bin/python -m bench.isolation_overhead
 Prints the first call (forkserver start) and the median of later calls.
 """
 

@@ -1,14 +1,19 @@
-"""The `check-dossier` flow: read every piece of a stored dossier and persist the results.
+"""The `check-dossier` flow: read every piece of a stored dossier, check it, persist the report.
 
-Thin on purpose: each task is a few lines around one library call and passes
-object keys, never document bytes or texts.
+The stages and their order are `pipeline/sequence.py`'s; this flow adds only
+what a flow is for: the fan-out of a dossier's pages over workers (threads or
+Dask) and the retries of storage failures. Each task is a few lines around one
+library call and passes object keys and small plans, never document bytes or
+texts.
 """
 
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +21,12 @@ from prefect import flow, task, unmapped
 from pydantic import BaseModel
 
 from flows import runtime
+from pipeline import sequence
 from pipeline.decide import report
 from pipeline.read import fanout
-from pipeline.read.piece import ReadOptions, read_cached_piece, read_piece
+from pipeline.read.piece import ReadOptions
 from pipeline.store import keys, state
-from pipeline.store.dossiers import load_manifest
+from pipeline.store.dossiers import load_manifest, store_dossier
 from pipeline.types import PieceReading
 
 
@@ -49,11 +55,9 @@ def _original(dossier_id: str, sha256: str) -> Iterator[Path]:
         yield local
 
 
-class PiecePlan(BaseModel):
-    """Pages of one piece still to read in batches, and the batch the planning step read itself."""
-
-    batches: list[list[int]]
-    done: fanout.BatchDone | None = None
+def _fetch(dossier_id: str, sha256: str) -> fanout.Fetch:
+    """Fetches the piece's original when called: only if a step needs the file itself."""
+    return partial(_original, dossier_id, sha256)
 
 
 @task(
@@ -63,31 +67,15 @@ class PiecePlan(BaseModel):
     retry_condition_fn=runtime.retry_on_storage_error,
     task_run_name="plan-piece-{sha256:.12}",
 )
-def plan_piece_task(dossier_id: str, sha256: str) -> PiecePlan:
-    """Batches of the pages still to read (none when all are cached or the file is refused).
-
-    A content seen for the first time is fetched once, and its intake and first
-    batch of pages run in one isolated child: most pieces have a page or two,
-    so they need no other read task.
-    """
-    options, cache = _read_options(), runtime.store()
-    size = runtime.settings().page_batch_size
-    todo = fanout.cached_pages_to_read(options, cache=cache, sha256=sha256)
-    if todo is not None:
-        return PiecePlan(batches=fanout.page_batches(todo, size))
-    first = list(range(1, size + 1))
-    with _original(dossier_id, sha256) as local:
-        reading = read_piece(local, options, cache=cache, sha256=sha256, pages=first)
-    if reading.error is not None:
-        # Refused: the assembly step reads it again and records the refusal.
-        return PiecePlan(batches=[])
-    rest = fanout.cached_pages_to_read(options, cache=cache, sha256=sha256) or []
-    done = fanout.BatchDone(
+def plan_piece_task(dossier_id: str, sha256: str) -> fanout.ReadingPlan:
+    """Intake's outcome and the pages still to read; the first batch is read on the way."""
+    return sequence.plan_reading(
+        _fetch(dossier_id, sha256),
+        _read_options(),
+        cache=runtime.store(),
         sha256=sha256,
-        pages=[page.n for page in reading.pages if not page.cached],
-        worker=fanout.worker_identity(),
+        first_pages=runtime.settings().page_batch_size,
     )
-    return PiecePlan(batches=fanout.page_batches(rest, size), done=done)
 
 
 @task(
@@ -98,9 +86,14 @@ def plan_piece_task(dossier_id: str, sha256: str) -> PiecePlan:
     task_run_name="read-pages-{sha256:.12}-{pages}",
 )
 def read_pages_task(dossier_id: str, sha256: str, pages: list[int]) -> fanout.BatchDone:
-    """Read a batch of pages into the page cache; the texts stay there, not in the result."""
+    """Read a batch of pages into the page cache; the texts stay there, not in the result.
+
+    Intake's outcome is in the cache since the plan: the file is not inspected again.
+    """
     with _original(dossier_id, sha256) as local:
-        read_piece(local, _read_options(), cache=runtime.store(), sha256=sha256, pages=pages)
+        sequence.read_piece(
+            local, _read_options(), cache=runtime.store(), sha256=sha256, pages=pages
+        )
     return fanout.BatchDone(sha256=sha256, pages=pages, worker=fanout.worker_identity())
 
 
@@ -109,29 +102,25 @@ def read_pages_task(dossier_id: str, sha256: str, pages: list[int]) -> fanout.Ba
     retries=2,
     retry_delay_seconds=[1, 5],
     retry_condition_fn=runtime.retry_on_storage_error,
-    task_run_name="assemble-piece-{sha256:.12}",
+    task_run_name="assemble-piece-{plan.sha256:.12}",
 )
-def assemble_piece_task(dossier_id: str, sha256: str, fresh_pages: list[int]) -> str:
-    """One reading per piece from the caches (the original is fetched only if a page is missing)."""
-    options, cache = _read_options(), runtime.store()
-    reading = read_cached_piece(options, cache=cache, sha256=sha256)
-    if reading is None:
-        with _original(dossier_id, sha256) as local:
-            reading = read_piece(local, options, cache=cache, sha256=sha256)
-    # Pages read by this run's batches came through the cache but are not reused results.
-    fresh = set(fresh_pages)
-    pages = [
-        page.model_copy(update={"cached": False}) if page.n in fresh else page
-        for page in reading.pages
-    ]
-    reading = reading.model_copy(update={"pages": pages})
-    key = keys.reading_key(dossier_id, sha256)
+def assemble_piece_task(dossier_id: str, plan: fanout.ReadingPlan, fresh_pages: list[int]) -> str:
+    """One reading per piece from its plan and the page cache, stored under the dossier."""
+    cache = runtime.store()
+    reading = sequence.assemble_reading(
+        plan,
+        _read_options(),
+        cache=cache,
+        fetch=_fetch(dossier_id, plan.sha256),
+        fresh_pages=frozenset(fresh_pages),
+    )
+    key = keys.reading_key(dossier_id, plan.sha256)
     cache.put_json(key, reading.model_dump(mode="json"))
     return key
 
 
 def read_phase(dossier_id: str) -> ReadPhase:
-    """Fan the dossier's pages out in batches, then reassemble one reading per piece.
+    """Plan each distinct piece, fan the pages left over out in batches, reassemble.
 
     Runs inside a flow; the flow's task runner (threads or Dask) spreads the
     plans and the batches.
@@ -139,17 +128,24 @@ def read_phase(dossier_id: str) -> ReadPhase:
     manifest = load_manifest(runtime.store(), dossier_id)
     unique = list(dict.fromkeys(entry.sha256 for entry in manifest.files))
     plans = [future.result() for future in plan_piece_task.map(unmapped(dossier_id), unique)]
-    work = [(sha, batch) for sha, plan in zip(unique, plans, strict=True) for batch in plan.batches]
+    size = runtime.settings().page_batch_size
+    work = [
+        (plan.sha256, batch) for plan in plans for batch in fanout.page_batches(plan.todo, size)
+    ]
     reads = read_pages_task.map(
         unmapped(dossier_id), [sha for sha, _ in work], [batch for _, batch in work]
     )
-    done = [plan.done for plan in plans if plan.done is not None]
+    done = [
+        fanout.BatchDone(sha256=plan.sha256, pages=plan.done, worker=plan.worker)
+        for plan in plans
+        if plan.done
+    ]
     done += [future.result() for future in reads]
     fresh = {
         sha: [n for batch in done if batch.sha256 == sha for n in batch.pages] for sha in unique
     }
     assembled = assemble_piece_task.map(
-        unmapped(dossier_id), unique, [fresh[sha] for sha in unique]
+        unmapped(dossier_id), plans, [fresh[plan.sha256] for plan in plans]
     )
     return ReadPhase(reading_keys=[future.result() for future in assembled], batches=done)
 
@@ -168,18 +164,13 @@ def write_report_task(dossier_id: str, reading_keys: list[str]) -> str:
         reading.sha256: reading
         for reading in (PieceReading.model_validate(store.get_json(key)) for key in reading_keys)
     }
-    classifier = runtime.classifier()
-    classifications = {
-        sha: classifier.classify(reading) if classifier else None
-        for sha, reading in readings.items()
-    }
-    built = report.build_report(
+    built = sequence.check_dossier(
         manifest,
         runtime.procedure(manifest.procedure),
         readings,
-        classifications,
-        trust=runtime.trust_list(),
-    )
+        runtime.classifier(),
+        runtime.trust_list(),
+    ).model_dump(mode="json")
     report.save_report(store, built)
     state.record_report(runtime.database(), manifest, built, actor="flow:check-dossier")
     return keys.report_key(dossier_id)
@@ -192,3 +183,28 @@ def check_dossier(dossier_id: str) -> dict[str, Any]:
     report_key = write_report_task(dossier_id, reading_keys)
     result: dict[str, Any] = runtime.store().get_json(report_key)
     return result
+
+
+def check_files(
+    files: list[Path],
+    procedure: str,
+    applicant: dict[str, Any],
+    as_of: date | None,
+    *,
+    on_stored: Callable[[str], None] | None = None,
+) -> dict[str, Any]:
+    """Store the files as one dossier and check it with the flow; returns the report.
+
+    `on_stored` is told the dossier's id once it is stored, before the check.
+    Raises the `JustifError` of an invalid submission or a storage failure.
+    """
+    manifest = store_dossier(
+        runtime.store(),
+        procedure=procedure,
+        files=[(path.name, path) for path in files],
+        applicant=applicant,
+        as_of=as_of,
+    )
+    if on_stored:
+        on_stored(manifest.dossier_id)
+    return check_dossier(manifest.dossier_id)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import os
 import sys
 from datetime import date
 from pathlib import Path
@@ -85,31 +86,30 @@ def inspect(
         bool, typer.Option("--no-cache", help="Do not use the page cache.")
     ] = False,
 ) -> None:
-    """Read files (text layer or OCR) and report type, fields, legibility and errors."""
-    from pipeline.read.piece import ReadOptions, read_piece
-    from pipeline.rules.analysis import analyse_piece
+    """Read files (text layer or OCR) and report type, fields, legibility and errors.
+
+    Several files are read side by side (one per core) and printed in the order given.
+    """
+    from pipeline import sequence
 
     settings = runtime.settings()
-    options = ReadOptions(
+    options = sequence.ReadOptions(
         limits=settings.limits, languages=settings.ocr_languages, page_workers=settings.page_workers
     )
     cache = None if no_cache else runtime.store()
-    classifier = runtime.classifier()
-    today = date.today()
+    classifier, trust, today = runtime.classifier(), runtime.trust_list(), date.today()
+
+    def inspect_one(path: Path) -> dict[str, Any]:
+        try:
+            result = sequence.inspect_file(
+                path, options, classifier, cache=cache, as_of=today, trust=trust, with_text=text
+            )
+        except Exception as error:  # one file's failure is its own line, never the call's end
+            return render.failed_result(str(path), error)
+        return result.model_dump(mode="json")
+
     with render.progress(err, total=len(files), label="Lecture", enabled=len(files) > 1) as advance:
-        for path in files:
-            reading = read_piece(path, options, cache=cache)
-            classification = classifier.classify(reading) if classifier else None
-            analysed = analyse_piece(
-                path.name, reading, classification, as_of=today, trust=runtime.trust_list()
-            )
-            result = render.inspect_result(
-                str(path),
-                reading,
-                with_text=text,
-                classification=classification,
-                analysed=analysed,
-            )
+        for result in render.side_by_side(inspect_one, files, workers=os.cpu_count() or 1):
             if as_json:
                 sys.stdout.write(json.dumps(result, ensure_ascii=False) + "\n")
                 sys.stdout.flush()
@@ -204,22 +204,15 @@ def run_check(
     quiet: bool = False,
 ) -> dict[str, Any]:
     """Store a dossier and run the check flow on it (embedded defaults unless configured)."""
-    from flows import runtime
-    from flows.check_dossier import check_dossier
+    from flows.check_dossier import check_files
     from pipeline.errors import JustifError
-    from pipeline.store.dossiers import store_dossier
+
+    def announce(dossier_id: str) -> None:
+        if not quiet:
+            err.print(f"Dossier {dossier_id}: {len(files)} fichier(s), vérification…")
 
     try:
-        manifest = store_dossier(
-            runtime.store(),
-            procedure=procedure,
-            files=[(path.name, path) for path in files],
-            applicant=applicant,
-            as_of=as_of,
-        )
-        if not quiet:
-            err.print(f"Dossier {manifest.dossier_id}: {len(files)} fichier(s), vérification…")
-        return check_dossier(manifest.dossier_id)
+        return check_files(files, procedure, applicant, as_of, on_stored=announce)
     except JustifError as error:
         _fail(f"{error.code}: {error.detail or error.message_fr}", code=1)
         raise  # unreachable, for type checkers
@@ -250,7 +243,7 @@ def demo(
     from justif import demo as demo_module
 
     models_cli.require_generator()
-    demo_module.run(out, out_dir, check=run_check)
+    demo_module.run(out, out_dir)
 
 
 def main() -> None:

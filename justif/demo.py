@@ -7,28 +7,13 @@ import shutil
 import time
 from datetime import date
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 import numpy as np
 from rich.console import Console
 
 import runtime
 from justif import render
-
-
-class CheckDossier(Protocol):
-    """Checks one dossier and returns its report (the command line's `run_check`)."""
-
-    def __call__(
-        self,
-        files: list[Path],
-        procedure: str,
-        applicant: dict[str, Any],
-        as_of: date | None,
-        *,
-        quiet: bool = False,
-    ) -> dict[str, Any]: ...
-
 
 # (procedure, defect planted, seed, applicant's declared surname or None).
 # Seeds picked for their composition, so each outcome does not hinge on how
@@ -76,8 +61,8 @@ def piece_files(folder: Path) -> list[Path]:
     return [folder / Path(piece).name for piece in expected["pieces"]]
 
 
-def run(console: Console, out_dir: Path | None, *, check: CheckDossier) -> list[dict[str, Any]]:
-    """Generate the demo dossiers and check each with `check`; print and return the reports."""
+def run(console: Console, out_dir: Path | None) -> list[dict[str, Any]]:
+    from flows.check_dossier import check_files
     from justif.models_cli import ensure_model
 
     settings = runtime.settings()
@@ -90,9 +75,7 @@ def run(console: Console, out_dir: Path | None, *, check: CheckDossier) -> list[
         expected = json.loads((folder / "expected.json").read_text(encoding="utf-8"))
         applicant = json.loads((folder / "applicant.json").read_text(encoding="utf-8"))
         started = time.perf_counter()
-        report = check(
-            piece_files(folder), expected["procedure"], applicant, DEMO_AS_OF, quiet=True
-        )
+        report = check_files(piece_files(folder), expected["procedure"], applicant, DEMO_AS_OF)
         elapsed = time.perf_counter() - started
         render.print_report(console, report)
         planted = ", ".join(expected["defects"]) or "aucun"

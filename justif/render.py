@@ -1,20 +1,26 @@
-"""Human-readable output of the CLI (rich tables) and the JSON shapes of its contract."""
+"""Human-readable output of the CLI (rich tables), and running `inspect` on files side by side.
+
+The JSON shapes are the models of `pipeline/decide/models.py`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from pipeline.classify import Classification
-from pipeline.decide.inputs import PieceInput
-from pipeline.decide.report import page_summary
+from pipeline.decide.models import InspectResult, Timings
+from pipeline.errors import JustifError, ReadFailed
+from pipeline.intake.untrusted import MESSAGE_READ_FAILED
 from pipeline.rules.analysis import MIN_CONTRAST, MIN_OCR_CONFIDENCE, MIN_SHARPNESS
-from pipeline.types import PieceReading
+from pipeline.store.dossiers import sha256_of
+from pipeline.types import ErrorInfo
 
 
 @contextmanager
@@ -36,39 +42,45 @@ def progress(
         yield lambda: bar.advance(task)
 
 
-def inspect_result(
-    file: str,
-    reading: PieceReading,
-    *,
-    with_text: bool,
-    classification: Classification | None = None,
-    analysed: PieceInput | None = None,
-) -> dict[str, Any]:
-    """One line of `justif inspect --json` (DESIGN.md §7)."""
-    fields = {
-        str(field.name): {"value": field.value, "evidence": field.evidence.model_dump(mode="json")}
-        for field in (analysed.fields if analysed else [])
-    }
-    return {
-        "file": file,
-        "sha256": reading.sha256,
-        "kind": reading.intake.kind.value if reading.intake else None,
-        "type": classification.type.value if classification and classification.type else None,
-        "confidence": round(classification.confidence, 4) if classification else None,
-        "type_guess": (
-            classification.best_guess.value
-            if classification and classification.best_guess
-            else None
-        ),
-        "pages": [page_summary(page, with_text=with_text) for page in reading.pages],
-        "fields": fields,
-        "checks": [
-            check.model_dump(mode="json") for check in (analysed.checks if analysed else [])
-        ],
-        "warnings": reading.intake.warnings if reading.intake else [],
-        "error": reading.error.model_dump() if reading.error else None,
-        "seconds": round(reading.seconds, 3),
-    }
+def side_by_side(
+    work: Callable[[Path], dict[str, Any]], files: list[Path], *, workers: int
+) -> Iterator[dict[str, Any]]:
+    """`work` on every file, `workers` at a time, yielded in the order of `files`.
+
+    Each read runs in its own isolated child process, so threads are enough to
+    keep every core busy; a result is printed as soon as those before it are.
+    """
+    if workers <= 1 or len(files) <= 1:
+        yield from (work(path) for path in files)
+        return
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="inspect") as pool:
+        yield from pool.map(work, files)
+
+
+def failed_result(file: str, error: Exception) -> dict[str, Any]:
+    """The `inspect --json` object of a file whose check failed outside the isolated reading."""
+    code = error.code if isinstance(error, JustifError) else ReadFailed.code
+    message = error.message_fr if isinstance(error, JustifError) else MESSAGE_READ_FAILED
+    try:
+        sha256 = sha256_of(Path(file))
+    except OSError:
+        sha256 = ""
+    result = InspectResult(
+        file=file,
+        sha256=sha256,
+        kind=None,
+        type=None,
+        confidence=None,
+        type_guess=None,
+        pages=[],
+        fields={},
+        checks=[],
+        warnings=[],
+        error=ErrorInfo(code=code, message=message),
+        seconds=0.0,
+        timings=Timings(),
+    )
+    return result.model_dump(mode="json")
 
 
 def _quality_label(page: dict[str, Any]) -> str:
@@ -138,7 +150,7 @@ def _legibility_word(page: dict[str, Any] | None) -> str:
         return "blanche"
     if page["text_source"] != "ocr":
         return "bonne"
-    # The thresholds of the legibility check (pipeline/rules/analysis.py), so the word agrees with it.
+    # The thresholds of the legibility check (pipeline/rules/analysis.py): the word agrees.
     if quality["blur"] < MIN_SHARPNESS:
         return "floue"
     if quality["contrast"] < MIN_CONTRAST:

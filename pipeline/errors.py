@@ -119,6 +119,15 @@ class ParseCrashed(PieceError):
     file_at_fault = False
 
 
+class ReadFailed(PieceError):
+    """A parser raised something unforeseen on an untrusted file (a fuzzed TIFF makes Pillow
+    raise TypeError): the file is malformed, or our reader has a gap. Either way one piece
+    is lost, not the dossier; nobody asks the citizen to resend on that alone."""
+
+    code = "READ_FAILED"
+    file_at_fault = False
+
+
 class OcrFailed(PieceError):
     """Tesseract gave up on a page (crash or time limit): the file or a busy machine."""
 
@@ -147,6 +156,7 @@ PIECE_ERRORS: dict[str, type[PieceError]] = {
         ParseTimeout,
         ParseMemoryExceeded,
         ParseCrashed,
+        ReadFailed,
         OcrFailed,
     )
 }

@@ -68,6 +68,7 @@ class PageSignals(BaseModel):
     plain_background: float | None = None
     datamatrix: list[str] = Field(default_factory=list)  # raw 2D-Doc payloads
     mrz_lines: list[str] = Field(default_factory=list)  # MRZ-like lines of the page text
+    seconds: float = 0.0  # time spent measuring these signals (part of the page's seconds)
 
 
 class PageReading(BaseModel):
@@ -80,7 +81,7 @@ class PageReading(BaseModel):
     width_px: int
     height_px: int
     rotation_deg: float = 0.0  # rotation applied before OCR (orientation + deskew)
-    seconds: float = 0.0
+    seconds: float = 0.0  # the whole page: text, quality and signals
     cached: bool = False  # served from the page cache in this run
     signals: PageSignals | None = None  # None for pages with no image (DOCX, text)
 
@@ -104,6 +105,13 @@ class ErrorInfo(BaseModel):
     message: str  # French, for citizens and case officers
 
 
+class IntakeOutcome(BaseModel):
+    """Intake's verdict on a file: its report when accepted, its error when refused."""
+
+    report: IntakeReport | None = None
+    error: ErrorInfo | None = None
+
+
 class PieceReading(BaseModel):
     """Result of reading one uploaded file; `error` set means the piece is unreadable."""
 
@@ -111,8 +119,20 @@ class PieceReading(BaseModel):
     intake: IntakeReport | None = None
     pages: list[PageReading] = Field(default_factory=list)
     error: ErrorInfo | None = None
-    seconds: float = 0.0
+    seconds: float = 0.0  # wall time of the whole reading, intake included
+    intake_seconds: float = 0.0  # intake's share of it (0 when its report came from the cache)
 
     @property
     def text(self) -> str:
         return "\n\f".join(page.text for page in self.pages)
+
+    @property
+    def signals_seconds(self) -> float:
+        """Time this run spent on page signals (faces, MRZ band, 2D-Doc); cached pages cost 0."""
+        return sum(page.signals.seconds for page in self.pages if page.signals and not page.cached)
+
+    @property
+    def read_seconds(self) -> float:
+        """Time this run spent reading page texts, summed over pages; cached pages cost 0."""
+        pages = sum(page.seconds for page in self.pages if not page.cached)
+        return max(0.0, pages - self.signals_seconds)

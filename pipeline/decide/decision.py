@@ -32,12 +32,10 @@ from pipeline.decide.assign import Assignment, assign_pieces, is_abstained
 from pipeline.decide.companions import with_companion_sides
 from pipeline.decide.evaluate import own_checks, run_rules
 from pipeline.decide.inputs import PieceInput
+from pipeline.decide.models import DossierReport, FieldReport, PieceReport, RequirementReport
 from pipeline.errors import InvalidApplicant, blames_the_file
 from pipeline.fields import (
     IDENTITY_DOC_TYPES,
-    DocType,
-    Evidence,
-    FieldName,
 )
 from pipeline.rules.applicants import Applicant
 from pipeline.rules.checks import (
@@ -51,50 +49,6 @@ from pipeline.rules.checks import (
     worst_status,
 )
 from pipeline.rules.procedures import Procedure, Requirement
-from pipeline.types import ErrorInfo
-
-
-class FieldReport(BaseModel):
-    value: str
-    evidence: Evidence
-
-
-class PieceReport(BaseModel):
-    file: str
-    sha256: str
-    type: DocType | None
-    confidence: float
-    status: PieceStatus
-    requirement: str | None
-    fields: dict[FieldName, FieldReport]
-    checks: list[Check]
-    error: ErrorInfo | None = None
-
-
-class RequirementReport(BaseModel):
-    id: str
-    label: str
-    optional: bool
-    status: RequirementStatus
-    pieces: list[str]
-    checks: list[Check]  # the rules' checks on the merged pieces, and MISSING_PIECE
-
-
-class DossierReport(BaseModel):
-    """The `justif check --json` contract (DESIGN.md §7), plus `as_of` and `qa_sample`."""
-
-    dossier_id: str
-    procedure: str
-    as_of: date
-    decision: Decision
-    qa_sample: bool
-    pieces: list[PieceReport]
-    requirements: list[RequirementReport]
-    messages: list[str]  # French, for the applicant: what to send
-
-
-# ---------------------------------------------------------------- evaluation
-
 
 _STATUS_OF_CHECK = {
     CheckStatus.OK: RequirementStatus.OK,

@@ -1,42 +1,24 @@
-"""The dossier report of DESIGN.md §7, built from the manifest and the piece readings.
+"""The dossier report of DESIGN.md §7: the decision, and per piece what its reading says.
 
-Each piece is analysed (type, fields, authenticity, legibility), then the
-procedure's rules decide. The report carries summaries, fields with their
+`decide` gives the decision's part (statuses, requirements, messages);
+`with_readings` adds each piece's file kind, page summaries, intake warnings,
+time and stage timings. The report carries summaries, fields with their
 evidence and French messages, never full page texts (those stay in the
-readings).
+readings). The stages are chained in `pipeline/sequence.py`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from pipeline.classify import Classification
-from pipeline.codes.twoddoc.trust import TrustList
-from pipeline.decide.decision import decide
-from pipeline.rules.analysis import analyse_piece
-from pipeline.rules.applicants import parse_applicant
-from pipeline.rules.procedures import Procedure
+from pipeline.decide.models import DossierReport, PageSummary, Timings
 from pipeline.store import keys
 from pipeline.store.dossiers import Manifest
 from pipeline.store.storage import ObjectStore
-from pipeline.types import PageReading, PieceReading
-
-
-def page_summary(page: PageReading, *, with_text: bool = False) -> dict[str, Any]:
-    summary: dict[str, Any] = {
-        "n": page.n,
-        "text_source": page.text_source.value,
-        "quality": page.quality.model_dump(mode="json"),
-        "chars": page.chars,
-        "confidence": round(page.confidence, 3),
-        "seconds": round(page.seconds, 3),
-        "cached": page.cached,
-    }
-    if with_text:
-        summary["text"] = page.text
-    return summary
+from pipeline.types import PieceReading
 
 
 def unique_names(manifest: Manifest) -> list[str]:
@@ -54,43 +36,27 @@ def unique_names(manifest: Manifest) -> list[str]:
     return names
 
 
-def build_report(
-    manifest: Manifest,
-    procedure: Procedure,
-    readings: Mapping[str, PieceReading],
-    classifications: Mapping[str, Classification | None],
-    *,
-    trust: TrustList | None,
-) -> dict[str, Any]:
-    """The full report: decision, requirements, messages, and per piece its reading summary."""
-    as_of = manifest.effective_as_of
-    applicant = parse_applicant(procedure.applicant, manifest.applicant)
-    names = unique_names(manifest)
-    inputs = [
-        analyse_piece(
-            name,
-            readings[entry.sha256],
-            classifications.get(entry.sha256),
-            as_of=as_of,
-            trust=trust,
+def with_readings(
+    decided: DossierReport,
+    pieces: Sequence[tuple[PieceReading, Classification | None, Timings]],
+) -> DossierReport:
+    """The decided report with, for each piece (in the report's order), what its reading says."""
+    reported = [
+        piece.model_copy(
+            update={
+                "kind": reading.intake.kind if reading.intake else None,
+                "pages": [PageSummary.of(page) for page in reading.pages],
+                "warnings": list(reading.intake.warnings) if reading.intake else [],
+                "seconds": round(reading.seconds, 3),
+                "type_guess": classification.best_guess if classification else None,
+                "timings": timings.rounded(),
+            }
         )
-        for name, entry in zip(names, manifest.files, strict=True)
+        for piece, (reading, classification, timings) in zip(decided.pieces, pieces, strict=True)
     ]
-    decided = decide(procedure, applicant, inputs, as_of, dossier_id=manifest.dossier_id)
-    report = decided.model_dump(mode="json")
-    for piece, entry in zip(report["pieces"], manifest.files, strict=True):
-        reading = readings[entry.sha256]
-        classification = classifications.get(entry.sha256)
-        piece["kind"] = reading.intake.kind.value if reading.intake else None
-        piece["pages"] = [page_summary(page) for page in reading.pages]
-        piece["warnings"] = reading.intake.warnings if reading.intake else []
-        piece["seconds"] = round(reading.seconds, 3)
-        if classification is not None:
-            piece["type_guess"] = (
-                classification.best_guess.value if classification.best_guess else None
-            )
-    report["generated_at"] = datetime.now(UTC).isoformat()
-    return report
+    return decided.model_copy(
+        update={"pieces": reported, "generated_at": datetime.now(UTC).isoformat()}
+    )
 
 
 def save_report(store: ObjectStore, report: dict[str, Any]) -> None:

@@ -275,12 +275,12 @@ def _run(fn: Callable[..., Any], args: tuple[Any, ...], kwargs: dict[str, Any]) 
     except MemoryError:
         return _Report(_Outcome.MEMORY)
     except BaseException as error:
-        if _is_opencv_memory_error(error):
+        if is_opencv_memory_error(error):
             return _Report(_Outcome.MEMORY)
         return _Report(_Outcome.BUG, traceback.format_exc())
 
 
-def _is_opencv_memory_error(error: BaseException) -> bool:
+def is_opencv_memory_error(error: BaseException) -> bool:
     if type(error).__module__.split(".")[0] != "cv2":
         return False
     text = str(error).lower()

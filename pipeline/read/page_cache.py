@@ -1,5 +1,5 @@
 """Cache of page readings in the object store, keyed by (sha256, page, engine version),
-and of intake reports, keyed by (sha256, limits).
+and of intake outcomes (a report or a refusal), keyed by (sha256, limits).
 
 One small JSON object per page under `cache/pages/<sha256>/<page>.json`. The
 engine version (tesseract, its languages, justif's reading version) is stored
@@ -15,11 +15,11 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from pipeline.errors import ObjectNotFound
+from pipeline.errors import ObjectNotFound, blames_the_file
 from pipeline.settings import Limits
 from pipeline.store.keys import intake_cache_key, page_cache_key, page_cache_prefix
 from pipeline.store.storage import ObjectStore
-from pipeline.types import IntakeReport, PageReading
+from pipeline.types import IntakeOutcome, PageReading
 
 log = logging.getLogger(__name__)
 
@@ -62,31 +62,36 @@ def _page_from_entry(entry: Any, engine_version: str) -> PageReading | None:
         return None
 
 
-# Bump when intake starts checking something new: older reports are then misses.
-INTAKE_FORMAT = 1
+# Bump when intake changes what it checks (refuses something new, or no longer refuses
+# something): older outcomes are then misses. 2: the entry holds the outcome (a report
+# or a refusal), not only a report.
+INTAKE_FORMAT = 2
 
 
 def limits_digest(limits: Limits) -> str:
-    """A short fingerprint of the limits an intake report was made under."""
+    """A short fingerprint of the limits an intake outcome was reached under."""
     return hashlib.sha256(limits.model_dump_json().encode()).hexdigest()[:16]
 
 
-def save_intake(store: ObjectStore, sha256: str, limits: Limits, report: IntakeReport) -> None:
-    """Store the intake report of an accepted file, for these limits.
+def save_intake(store: ObjectStore, sha256: str, limits: Limits, outcome: IntakeOutcome) -> None:
+    """Store the intake outcome of this content under these limits: a report or a refusal.
 
-    Only accepted files are cached: a refusal is re-established each time, so a
-    raised limit takes effect at once.
+    Keyed by the limits too, so a raised limit takes effect at once. A failure
+    that may be the machine's (a time limit, a crash: `blames_the_file` false) is
+    not stored: the next run tries again.
     """
+    if outcome.error is not None and not blames_the_file(outcome.error.code):
+        return
     entry = {
         "format": INTAKE_FORMAT,
         "limits": limits_digest(limits),
-        "report": report.model_dump(mode="json"),
+        "outcome": outcome.model_dump(mode="json"),
     }
     store.put_json(intake_cache_key(sha256), entry)
 
 
-def load_intake(store: ObjectStore, sha256: str, limits: Limits) -> IntakeReport | None:
-    """The cached intake report of this content under the same limits, or None."""
+def load_intake(store: ObjectStore, sha256: str, limits: Limits) -> IntakeOutcome | None:
+    """The cached intake outcome of this content under the same limits, or None."""
     try:
         entry = store.get_json(intake_cache_key(sha256))
     except ObjectNotFound:
@@ -96,6 +101,6 @@ def load_intake(store: ObjectStore, sha256: str, limits: Limits) -> IntakeReport
     if entry.get("format") != INTAKE_FORMAT or entry.get("limits") != limits_digest(limits):
         return None
     try:
-        return IntakeReport.model_validate(entry.get("report"))
+        return IntakeOutcome.model_validate(entry.get("outcome"))
     except ValidationError:
         return None

@@ -1,9 +1,12 @@
-"""The per-piece sequence, written once and read top to bottom.
+"""Reading one untrusted file: intake, then the text of each page (text layer or OCR, cached).
 
-intake -> pages -> text per page (text layer or OCR, cached) -> (classify ->
-extract -> checks, as those stages land). Parsing an untrusted file happens in
-an isolated child process with time and memory limits; whatever goes wrong
-there becomes `PieceReading.error`, never an exception for the caller.
+Parsing the file's bytes happens in an isolated child process with time and
+memory limits; whatever goes wrong there (a refusal, a time limit, a parser's
+unforeseen exception) becomes `PieceReading.error` with a stable code, never an
+exception for the caller. Intake's outcome, refusals included, and each page's
+reading are cached in the object store, so a content is inspected once. The
+stages after reading (classify, extract, rules, decide) are chained in
+`pipeline/sequence.py`.
 """
 
 from __future__ import annotations
@@ -17,12 +20,20 @@ from pathlib import Path
 from pipeline.errors import PieceError
 from pipeline.intake import inspection as intake
 from pipeline.intake import isolation
+from pipeline.intake.untrusted import parsing_untrusted
 from pipeline.read import page_cache, reading
 from pipeline.read.ocr import engine_version
 from pipeline.settings import Limits
 from pipeline.store.dossiers import sha256_of
 from pipeline.store.storage import ObjectStore
-from pipeline.types import ErrorInfo, FileKind, IntakeReport, PageReading, PieceReading
+from pipeline.types import (
+    ErrorInfo,
+    FileKind,
+    IntakeOutcome,
+    IntakeReport,
+    PageReading,
+    PieceReading,
+)
 
 log = logging.getLogger(__name__)
 
@@ -58,62 +69,46 @@ def read_piece(
         if wanted is None or n in wanted
     }
     known = page_cache.load_intake(cache, sha256, options.limits) if cache else None
-    if known is not None and _all_cached(known, wanted, cached):
+    if known is not None and known.error is not None:
+        # Refused before under the same limits: the verdict stands, nothing is parsed.
+        return PieceReading(sha256=sha256, error=known.error, seconds=time.perf_counter() - started)
+    if known is not None and known.report is not None and _all_cached(known.report, wanted, cached):
         # Nothing left to parse: no child, and the caller need not even fetch the file.
         return PieceReading(
             sha256=sha256,
-            intake=known,
+            intake=known.report,
             pages=sorted(cached.values(), key=lambda page: page.n),
             seconds=time.perf_counter() - started,
         )
     try:
-        report, fresh = isolation.run_isolated(
+        report, fresh, intake_seconds = isolation.run_isolated(
             _read_untrusted,
             path,
             options,
             frozenset(cached),
             wanted,
-            known,
+            known.report if known else None,
             timeout_s=options.limits.parse_timeout_s,
             memory_mb=options.limits.parse_memory_mb,
         )
     except PieceError as error:
         log.info("piece %s unreadable: %s", sha256[:12], error.code)
-        return PieceReading(
-            sha256=sha256,
-            error=ErrorInfo(**error.export()),
-            seconds=time.perf_counter() - started,
-        )
+        info = ErrorInfo(**error.export())
+        if cache and known is None:
+            page_cache.save_intake(cache, sha256, options.limits, IntakeOutcome(error=info))
+        return PieceReading(sha256=sha256, error=info, seconds=time.perf_counter() - started)
     if cache:
         if known is None:
-            page_cache.save_intake(cache, sha256, options.limits, report)
+            page_cache.save_intake(cache, sha256, options.limits, IntakeOutcome(report=report))
         for page in fresh:
             page_cache.save_page(cache, sha256, version, page)
     readings = sorted([*cached.values(), *fresh], key=lambda page: page.n)
     return PieceReading(
-        sha256=sha256, intake=report, pages=readings, seconds=time.perf_counter() - started
-    )
-
-
-def read_cached_piece(
-    options: ReadOptions, *, cache: ObjectStore, sha256: str
-) -> PieceReading | None:
-    """The whole reading of a content from the caches alone, or None if anything is missing.
-
-    Lets a caller skip fetching the original when an earlier step read every page.
-    """
-    started = time.perf_counter()
-    known = page_cache.load_intake(cache, sha256, options.limits)
-    if known is None:
-        return None
-    cached = page_cache.load_cached_pages(cache, sha256, engine_version())
-    if not _all_cached(known, None, cached):
-        return None
-    return PieceReading(
         sha256=sha256,
-        intake=known,
-        pages=[cached[n].model_copy(update={"cached": True}) for n in sorted(cached)],
+        intake=report,
+        pages=readings,
         seconds=time.perf_counter() - started,
+        intake_seconds=intake_seconds,
     )
 
 
@@ -130,27 +125,32 @@ def _read_untrusted(
     skip_pages: frozenset[int],
     wanted: frozenset[int] | None = None,
     known: IntakeReport | None = None,
-) -> tuple[IntakeReport, list[PageReading]]:
+) -> tuple[IntakeReport, list[PageReading], float]:
     """Runs in the isolated child: everything that parses the file's bytes.
 
     `known` is this content's intake report under the same limits, from the
-    cache: the checks already passed once, so they are not repeated.
+    cache: the checks already passed once, so they are not repeated. Returns
+    the report, the pages read and the seconds intake took.
     """
-    report = known or intake.inspect_file(path, options.limits)
+    started = time.perf_counter()
+    with parsing_untrusted("inspecting the file"):
+        report = known or intake.inspect_file(path, options.limits)
+    intake_seconds = 0.0 if known else time.perf_counter() - started
     if wanted is not None:
         # The page count is only known once intake has parsed the file.
         others = {n for n in range(1, report.page_count + 1) if n not in wanted}
         skip_pages = skip_pages | others
-    if report.kind in (FileKind.DOCX, FileKind.TEXT):
-        pages = [] if 1 in skip_pages else reading.read_text_document_pages(path, report.kind)
-        return report, pages
-    pages = reading.read_pages(
-        path,
-        report.kind,
-        languages=options.languages,
-        render_dpi=options.limits.render_dpi,
-        max_pixels=options.limits.max_pixels,
-        page_workers=options.page_workers,
-        skip_pages=skip_pages,
-    )
-    return report, pages
+    with parsing_untrusted("reading its pages"):
+        if report.kind in (FileKind.DOCX, FileKind.TEXT):
+            pages = [] if 1 in skip_pages else reading.read_text_document_pages(path, report.kind)
+        else:
+            pages = reading.read_pages(
+                path,
+                report.kind,
+                languages=options.languages,
+                render_dpi=options.limits.render_dpi,
+                max_pixels=options.limits.max_pixels,
+                page_workers=options.page_workers,
+                skip_pages=skip_pages,
+            )
+    return report, pages, intake_seconds

@@ -58,31 +58,59 @@ def analyse_piece(
     trust: TrustList | None,
 ) -> PieceInput:
     """Everything the decision needs about one piece; an unreadable piece carries its error."""
+    extraction = extract_piece(reading, classification, as_of=as_of, trust=trust)
+    return assess_piece(file, reading, classification, extraction)
+
+
+def extract_piece(
+    reading: PieceReading,
+    classification: Classification | None,
+    *,
+    as_of: date,
+    trust: TrustList | None,
+) -> ExtractedFields:
+    """The fields of the piece's type (or of the classifier's guess); none when untyped."""
+    doc_type = _type_of(classification)
+    if reading.error is not None or doc_type is None:
+        return ExtractedFields()
+    return extract_fields(reading, doc_type, as_of=as_of, trust=trust)
+
+
+def assess_piece(
+    file: str,
+    reading: PieceReading,
+    classification: Classification | None,
+    extraction: ExtractedFields,
+) -> PieceInput:
+    """The piece's own checks (legibility, authenticity) beside its type and fields."""
     if reading.error is not None:
         return PieceInput(file=file, sha256=reading.sha256, error=reading.error)
-    doc_type = classification.type if classification else None
-    guess = classification.best_guess if classification else None
-    extraction = ExtractedFields()
-    if doc_type or guess:
-        extraction = extract_fields(reading, doc_type or guess, as_of=as_of, trust=trust)  # type: ignore[arg-type]
+    doc_type = _type_of(classification)
     # A photo has no text to read: only its sharpness is judged here, the rest by the photo rule.
     legibility = (
         photo_sharpness_checks(reading.pages)
-        if (doc_type or guess) is DocType.ID_PHOTO
+        if doc_type is DocType.ID_PHOTO
         else legibility_checks(reading.pages, machine_read=verified_mrz_pages(extraction))
     )
     checks = [*legibility, *authenticity_checks(extraction, reading)]
     return PieceInput(
         file=file,
         sha256=reading.sha256,
-        doc_type=doc_type or guess,
+        doc_type=doc_type,
         confidence=classification.confidence if classification else 0.0,
         abstained=classification.abstained if classification else True,
         fields=weakened_on_illegible_pages(extraction.as_list(), reading.pages, legibility),
         checks=checks,
-        photo=photo_measurement(reading) if (doc_type or guess) is DocType.ID_PHOTO else None,
+        photo=photo_measurement(reading) if doc_type is DocType.ID_PHOTO else None,
         texts=[page.text for page in reading.pages],
     )
+
+
+def _type_of(classification: Classification | None) -> DocType | None:
+    """The type decided, else the classifier's best guess (what extraction and rules go by)."""
+    if classification is None:
+        return None
+    return classification.type or classification.best_guess
 
 
 def legibility_checks(

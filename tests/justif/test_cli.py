@@ -14,6 +14,7 @@ from fixtures.hostile import EXPECTED, write_hostile_files
 from pipeline.types import FileKind
 from tests.conftest import require_tool
 from tests.support.dossier_files import SCANNED_TEXT, write_small_dossier
+from tests.support.mutations import missing_dimensions_tiff, seeds
 
 JUSTIF = [sys.executable, "-m", "justif.cli"]
 # Every refusal the CLI is promised to turn into a structured error.
@@ -86,3 +87,30 @@ def test_procedures_lists_the_three_shipped_procedures(tmp_path: Path) -> None:
     assert result.returncode == 0, result.stderr
     for code in ("bourse-sanitaire-sociale", "transport-scolaire", "aide-entreprise"):
         assert code in result.stdout
+
+
+TIMED_STAGES = {"intake", "read", "signals", "classify", "extract", "rules"}
+
+
+def test_inspect_keeps_going_past_a_file_a_parser_chokes_on(tmp_path: Path) -> None:
+    require_tool("tesseract")
+    files = write_small_dossier(tmp_path / "dossier")
+    broken = tmp_path / "broken.tif"
+    broken.write_bytes(missing_dimensions_tiff())
+    image = tmp_path / "good.png"
+    image.write_bytes(seeds()["png"])
+    paths = [str(files["pdf"]), str(broken), str(image)]
+    result = run_cli("inspect", *paths, "--json", home=tmp_path / "home")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [line["file"] for line in lines] == paths  # the order given, read side by side
+    good_pdf, bad, good_png = lines
+    assert bad["error"]["code"] == "READ_FAILED" and bad["error"]["message"]
+    assert bad["pages"] == [] and bad["kind"] is None
+    assert good_pdf["error"] is None and good_pdf["kind"] == "pdf" and good_pdf["pages"]
+    assert good_png["error"] is None and good_png["kind"] == "png"
+    for line in lines:
+        assert set(line["timings"]) == TIMED_STAGES
+        assert all(seconds >= 0 for seconds in line["timings"].values())
+    assert good_pdf["timings"]["intake"] > 0
