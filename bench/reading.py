@@ -74,9 +74,11 @@ def run_all(folder: Path, args: argparse.Namespace) -> dict[str, object]:
 # a) pages -------------------------------------------------------------------
 
 
-def make_scanned_pages(folder: Path, count: int) -> tuple[list[str], list[Path]]:
+def make_scanned_pages(
+    folder: Path, count: int, *, seed: int = SEED
+) -> tuple[list[str], list[Path]]:
     """Ground-truth texts and their degraded 300-dpi scans, saved losslessly (PNG)."""
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     texts, paths = [], []
     for i in range(count):
         text = french_page_text(rng, lines=40)

@@ -13,6 +13,7 @@ import time
 from collections.abc import Callable, Collection
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 
@@ -45,6 +46,7 @@ from pipeline.read.preprocess import (
     rotate_quadrant,
     to_grey,
 )
+from pipeline.read.searches import Searches, searches_for
 from pipeline.read.signals import measure_signals
 from pipeline.read.textlayer import LayerVerdict, build_layer, scan_text_layer
 from pipeline.types import FileKind, PageReading, Quality, TextSource
@@ -158,10 +160,14 @@ def read_image(page: PageImage, languages: str, *, with_signals: bool = True) ->
     quality = measure_quality(page.image, page.dpi)
     height, width = page.image.shape[:2]
     upright: np.ndarray | None = None
+    searches = Searches.everything()
     if quality.blank:
         result, rotation = OcrResult("", [], 0.0), 0.0
     else:
-        result, rotation, upright = read_upright(page.image, page.dpi, languages)
+        read = read_upright_page(page.image, page.dpi, languages)
+        result, rotation, upright = read.result, read.rotation_deg, read.upright
+        if with_signals and read.whole_page:
+            searches = searches_for(upright, result.words)
     return PageReading(
         n=page.n,
         text_source=TextSource.OCR,
@@ -174,7 +180,14 @@ def read_image(page: PageImage, languages: str, *, with_signals: bool = True) ->
         rotation_deg=rotation,
         seconds=time.perf_counter() - started,
         signals=(
-            measure_signals(page.image, result.text, upright=upright, words=result.words)
+            measure_signals(
+                page.image,
+                result.text,
+                upright=upright,
+                words=result.words,
+                searches=searches,
+                first_page=page.n == 1,
+            )
             if with_signals
             else None
         ),
@@ -187,6 +200,13 @@ def ocr_upright(image: np.ndarray, dpi: float, languages: str) -> tuple[OcrResul
     return result, rotation
 
 
+class UprightRead(NamedTuple):
+    result: OcrResult
+    rotation_deg: float  # quarter turns + deskew
+    upright: np.ndarray  # the grey image read, upright: the words' boxes are relative to it
+    whole_page: bool  # False when only a cut-out or a crop of the page was read
+
+
 def read_upright(
     image: np.ndarray,
     dpi: float,
@@ -196,7 +216,22 @@ def read_upright(
     read_timeout_s: float | None = None,
 ) -> tuple[OcrResult, float, np.ndarray]:
     """OCR result, the rotation applied (quarter turns + deskew, in degrees) and the
-    grey image that was read, upright (the words' boxes are relative to it).
+    grey image that was read, upright (the words' boxes are relative to it)."""
+    read = read_upright_page(
+        image, dpi, languages, budget_s=budget_s, read_timeout_s=read_timeout_s
+    )
+    return read.result, read.rotation_deg, read.upright
+
+
+def read_upright_page(
+    image: np.ndarray,
+    dpi: float,
+    languages: str,
+    *,
+    budget_s: float | None = None,
+    read_timeout_s: float | None = None,
+) -> UprightRead:
+    """The page read upright: see `UprightRead`.
 
     OSD costs about as much as reading the page, so it runs only for a page
     whose text lines look vertical (cheap profile test) or whose first read is
@@ -233,7 +268,7 @@ def read_upright(
                 missed=missed,
                 timeout_s=min(MISSED_LINES_TIMEOUT_S, budget.left_s()),
             )
-    first = (result, turn + prepared.skew_deg, _grey_of(prepared))
+    first = UprightRead(result, turn + prepared.skew_deg, _grey_of(prepared), prepared.whole_page)
     if not needs_orientation_check(result) or budget.left_s() < MIN_PASS_S:
         return first
     second_turn = _osd_turn(prepared.image, timeout_s=budget.left_s())
@@ -254,7 +289,9 @@ def read_upright(
     if not clearly_better:
         return first
     rotation = float((turn + second_turn) % 360) + prepared.skew_deg
-    return second, rotation, rotate_quadrant(_grey_of(prepared), second_turn)
+    return UprightRead(
+        second, rotation, rotate_quadrant(_grey_of(prepared), second_turn), prepared.whole_page
+    )
 
 
 class _Budget:
@@ -349,7 +386,14 @@ class _PdfReader:
         layer = build_layer(scan)
         width_pt, height_pt = scan.page_size_pt
         signals = (
-            measure_signals(image.image, layer.text, from_ocr=False, look_for_faces=has_images)
+            measure_signals(
+                image.image,
+                layer.text,
+                from_ocr=False,
+                look_for_faces=has_images,
+                searches=searches_for(image.image, layer.words),
+                first_page=n == 1,
+            )
             if image is not None
             else None
         )
