@@ -40,6 +40,8 @@ FACE_PATCH_SHARE = 1 / 24
 CODE_PATCH_SHARE = 1 / 60
 # Ink a few pixels apart is one patch: the modules of a code, the features of a face.
 JOIN_PX = 3
+# A blanked word is at most this many times the median height of the page's words.
+MAX_LINE_HEIGHTS = 1.5
 # Only pages of text are judged: with fewer letters read confidently than this
 # (identity photos, cards, whose faces may be faint) every search runs, as the
 # faces' second look does (signals.SECOND_LOOK_MAX_LETTERS).
@@ -64,7 +66,7 @@ def searches_for(frame: np.ndarray, words: Sequence[Word]) -> Searches:
     text_words = [word for word in words if _is_text(word)]
     if sum(c.isalpha() for word in text_words for c in word.text) < MIN_TEXT_LETTERS:
         return Searches.everything()
-    patch = largest_patch_share(frame, text_words)
+    patch = largest_patch_share(frame, _blanked(words, text_words))
     return Searches(faces=patch >= FACE_PATCH_SHARE, datamatrix=patch >= CODE_PATCH_SHARE)
 
 
@@ -92,6 +94,22 @@ def largest_patch_share(frame: np.ndarray, words: Sequence[Word]) -> float:
         return 0.0
     sides = np.minimum(stats[1:, cv2.CC_STAT_WIDTH], stats[1:, cv2.CC_STAT_HEIGHT])
     return float(sides.max()) / min(small_h, small_w)
+
+
+def _blanked(words: Sequence[Word], text_words: Sequence[Word]) -> list[Word]:
+    """The words whose boxes are blanked: the text words, and the confident short
+    ones ("à", "n°", "l'") read between them, none taller than a line of text.
+
+    A box taller than the page's lines is never blanked: even a confident
+    "word" read over a photo or a code cannot hide it.
+    """
+    line_height = float(np.median([word.box.y1 - word.box.y0 for word in text_words]))
+    return [
+        word
+        for word in words
+        if word.box.y1 - word.box.y0 <= MAX_LINE_HEIGHTS * line_height
+        and (_is_text(word) or (word.confidence >= WORD_CONFIDENCE and len(word.text) <= 2))
+    ]
 
 
 def _is_text(word: Word) -> bool:
