@@ -64,6 +64,9 @@ def main() -> None:
     )
     parser.add_argument("--pages", type=int, default=6, help="scanned A4 pages (default 6)")
     parser.add_argument("--repeats", type=int, default=1, help="runs of each timing (median)")
+    parser.add_argument(
+        "--startup-runs", type=int, default=3, help="runs of --help and of the born-digital inspect"
+    )
     parser.add_argument("--check-runs", type=int, default=3, help="cold `justif check` runs")
     parser.add_argument("--seed", type=int, default=SEED, help="seed of the scanned pages")
     parser.add_argument("--dossier-seed", type=int, default=DOSSIER_SEED)
@@ -108,11 +111,12 @@ def run_all(folder: Path, args: argparse.Namespace, log: Any) -> dict[str, Any]:
         form_figures["timings"] = run["timings"]
         figures[form] = form_figures
         print(f"{form}: {json.dumps(form_figures)}", file=log, flush=True)
-    figures["help_s"] = _median([wall([*cli(), "--help"]) for _ in range(max(3, args.repeats))])
+    runs = max(1, args.startup_runs)
+    figures["help_s"] = _median([wall([*cli(), "--help"]) for _ in range(runs)])
     print(f"justif --help: {figures['help_s']} s", file=log, flush=True)
     digital = born_digital_pdf(folder, args.seed)
     figures["digital_pdf_s"] = _median(
-        [wall([*cli(), "inspect", str(digital), "--json", "--no-cache"]) for _ in range(3)]
+        [wall([*cli(), "inspect", str(digital), "--json", "--no-cache"]) for _ in range(runs)]
     )
     print(f"inspect born-digital PDF: {figures['digital_pdf_s']} s", file=log, flush=True)
     if not args.skip_check:

@@ -81,6 +81,7 @@ class PageReading(BaseModel):
     height_px: int
     rotation_deg: float = 0.0  # rotation applied before OCR (orientation + deskew)
     seconds: float = 0.0
+    signals_seconds: float = 0.0  # part of `seconds` spent measuring `signals`
     cached: bool = False  # served from the page cache in this run
     signals: PageSignals | None = None  # None for pages with no image (DOCX, text)
 

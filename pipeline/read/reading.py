@@ -160,14 +160,31 @@ def read_image(page: PageImage, languages: str, *, with_signals: bool = True) ->
     quality = measure_quality(page.image, page.dpi)
     height, width = page.image.shape[:2]
     upright: np.ndarray | None = None
-    searches = Searches.everything()
+    whole_page = False
     if quality.blank:
         result, rotation = OcrResult("", [], 0.0), 0.0
     else:
         read = read_upright_page(page.image, page.dpi, languages)
         result, rotation, upright = read.result, read.rotation_deg, read.upright
-        if with_signals and read.whole_page:
-            searches = searches_for(upright, result.words)
+        whole_page = read.whole_page
+    read_at = time.perf_counter()
+    signals = None
+    if with_signals:
+        # Words read on a cut-out or a crop say nothing of the rest of the page.
+        searches = (
+            searches_for(upright, result.words)
+            if upright is not None and whole_page
+            else Searches.everything()
+        )
+        signals = measure_signals(
+            page.image,
+            result.text,
+            upright=upright,
+            words=result.words,
+            searches=searches,
+            first_page=page.n == 1,
+        )
+    done_at = time.perf_counter()
     return PageReading(
         n=page.n,
         text_source=TextSource.OCR,
@@ -178,19 +195,9 @@ def read_image(page: PageImage, languages: str, *, with_signals: bool = True) ->
         width_px=width,
         height_px=height,
         rotation_deg=rotation,
-        seconds=time.perf_counter() - started,
-        signals=(
-            measure_signals(
-                page.image,
-                result.text,
-                upright=upright,
-                words=result.words,
-                searches=searches,
-                first_page=page.n == 1,
-            )
-            if with_signals
-            else None
-        ),
+        seconds=done_at - started,
+        signals_seconds=done_at - read_at,
+        signals=signals,
     )
 
 
@@ -385,6 +392,7 @@ class _PdfReader:
             return read_image(image, self.languages, with_signals=self.with_signals)
         layer = build_layer(scan)
         width_pt, height_pt = scan.page_size_pt
+        signals_at = time.perf_counter()
         signals = (
             measure_signals(
                 image.image,
@@ -397,6 +405,7 @@ class _PdfReader:
             if image is not None
             else None
         )
+        signals_seconds = time.perf_counter() - signals_at
         scale = self.render_dpi / 72.0
         return PageReading(
             n=n,
@@ -410,6 +419,7 @@ class _PdfReader:
             width_px=round(width_pt * scale),
             height_px=round(height_pt * scale),
             seconds=time.perf_counter() - started,
+            signals_seconds=signals_seconds,
             signals=signals,
         )
 
