@@ -16,9 +16,9 @@ from PIL import Image
 from fixtures.generator.api import generate_document
 from fixtures.scan import ScanStyle, degrade
 from fixtures.textpages import french_page_text, text_page_image
-from pipeline.read.reading import UprightRead, read_upright_page
 from pipeline.read.searches import Searches, searches_for
 from pipeline.read.signals import measure_signals
+from pipeline.read.upright import UprightRead, read_upright_page
 from pipeline.types import Box, Word
 from tests.conftest import require_tool
 
