@@ -5,7 +5,7 @@
 a) `--count` documents, one type after the other (every type but "other"), are
    generated as phone photos (`fixtures/generator`, rendering "photo": a
    document on a table, in perspective, blurred, grainy);
-b) each is read by the real page reader (`reading.read_upright`: outline cut,
+b) each is read by the real page reader (`upright.read_upright`: outline cut,
    preprocessing, tesseract, dropped-block re-read), as a piece would be;
 c) per photo: tesseract's mean word confidence, the time taken and how many
    of the document's known field values (names, dates as DD MM YYYY, numbers,
@@ -33,7 +33,7 @@ from PIL import Image
 
 from fixtures.generator.api import generate_document
 from pipeline.fields import DocType
-from pipeline.read.reading import read_upright
+from pipeline.read.upright import read_upright
 
 SEED = 610000
 # A photo's dpi is unknown; the reading measures its letters instead.

@@ -23,6 +23,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from PIL import Image
@@ -30,6 +31,7 @@ from rapidfuzz.distance import Levenshtein
 
 from fixtures.scan import ScanStyle, degrade
 from fixtures.textpages import french_page_text, text_page_image, write_text_pdf
+from pipeline.types import FileKind
 
 SEED = 20240611
 DEFAULT_OUT = Path("bench/results/reading.json")
@@ -74,9 +76,11 @@ def run_all(folder: Path, args: argparse.Namespace) -> dict[str, object]:
 # a) pages -------------------------------------------------------------------
 
 
-def make_scanned_pages(folder: Path, count: int) -> tuple[list[str], list[Path]]:
+def make_scanned_pages(
+    folder: Path, count: int, *, seed: int = SEED
+) -> tuple[list[str], list[Path]]:
     """Ground-truth texts and their degraded 300-dpi scans, saved losslessly (PNG)."""
-    rng = np.random.default_rng(SEED)
+    rng = np.random.default_rng(seed)
     texts, paths = [], []
     for i in range(count):
         text = french_page_text(rng, lines=40)
@@ -139,7 +143,7 @@ def bench_ocr(folder: Path, texts: list[str], scans: list[Path]) -> dict[str, ob
     }
 
 
-def run_baseline(folder: Path) -> dict[str, object]:
+def run_baseline(folder: Path) -> dict[str, Any]:
     # A child without OMP_THREAD_LIMIT: tesseract's default threading, as a
     # plain pytesseract user gets it (importing pipeline.read.ocr would set it).
     env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
@@ -225,8 +229,7 @@ def run_memory_child(pdf: Path) -> None:
     print(json.dumps({"peak_rss_mb": round(own, 1), "largest_child_rss_mb": round(child, 1)}))
 
 
-def _kind(name: str):  # type: ignore[no-untyped-def]
-    from pipeline.types import FileKind
+def _kind(name: str) -> FileKind:
 
     return FileKind(name)
 

@@ -81,7 +81,8 @@ class PageReading(BaseModel):
     width_px: int
     height_px: int
     rotation_deg: float = 0.0  # rotation applied before OCR (orientation + deskew)
-    seconds: float = 0.0  # the whole page: text, quality and signals
+    seconds: float = 0.0
+    signals_seconds: float = 0.0  # part of `seconds` spent measuring `signals`
     cached: bool = False  # served from the page cache in this run
     signals: PageSignals | None = None  # None for pages with no image (DOCX, text)
 
@@ -129,7 +130,7 @@ class PieceReading(BaseModel):
     @property
     def signals_seconds(self) -> float:
         """Time this run spent on page signals (faces, MRZ band, 2D-Doc); cached pages cost 0."""
-        return sum(page.signals.seconds for page in self.pages if page.signals and not page.cached)
+        return sum(page.signals_seconds for page in self.pages if not page.cached)
 
     @property
     def read_seconds(self) -> float:

@@ -20,6 +20,7 @@ import numpy as np
 from pipeline.codes.mrz.band import is_upside_down_fragment
 from pipeline.codes.mrz.lines import MrzLineTest, mrz_line
 from pipeline.read.photo import background_uniformity, plain_background_share
+from pipeline.read.searches import Searches
 from pipeline.types import PageSignals, Word
 
 if TYPE_CHECKING:
@@ -86,13 +87,21 @@ def measure_signals(
     look_for_faces: bool = True,
     upright: np.ndarray | None = None,
     words: Sequence[Word] = (),
+    searches: Searches | None = None,
+    first_page: bool = True,
 ) -> PageSignals:
     """Signals of one page image (grey or RGB uint8) and the text read from it.
 
     `upright` is the image the OCR read (turned upright, deskewed, binarised)
     and `words` what it read there: with them the MRZ band is located on the
     page instead of assumed at its bottom.
+
+    `searches` says which of the face and DataMatrix searches the page can
+    reward (pipeline.read.searches; default: all). The background measures
+    are read from a piece's first page only (classifier, photo rule): on the
+    others (`first_page=False`) they are left at their defaults.
     """
+    searches = searches or Searches.everything()
     height, width = image.shape[:2]
     scale = min(1.0, SIGNAL_WIDTH_PX / max(width, 1))
     small = cv2.resize(image, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
@@ -100,7 +109,12 @@ def measure_signals(
     # The second look costs a cascade run (~50 ms); a page of text has no
     # portrait to miss that matters, identity photos and cards have little text.
     second_look = sum(c.isalpha() for c in text) < SECOND_LOOK_MAX_LETTERS
-    faces, largest = count_faces(grey, second_look=second_look) if look_for_faces else (0, 0.0)
+    faces, largest = (
+        count_faces(grey, second_look=second_look)
+        if look_for_faces and searches.faces
+        else (0, 0.0)
+    )
+    measure_background = first_page and min(small.shape[:2]) >= 8
     return PageSignals(
         aspect_ratio=width / max(height, 1),
         colourfulness=colourfulness(small),
@@ -108,12 +122,12 @@ def measure_signals(
         faces=faces,
         largest_face_ratio=largest,
         background_uniformity=background_uniformity(np.asarray(small, dtype=np.uint8))
-        if min(small.shape[:2]) >= 8
+        if measure_background
         else 0.0,
         plain_background=plain_background_share(np.asarray(small, dtype=np.uint8))
-        if min(small.shape[:2]) >= 8
-        else 0.0,
-        datamatrix=find_datamatrix(image),
+        if measure_background
+        else (0.0 if first_page else None),
+        datamatrix=find_datamatrix(image) if searches.datamatrix else [],
         mrz_lines=mrz_lines_of_page(
             image,
             text,

@@ -16,7 +16,7 @@ from pipeline.errors import (
     ParseTimeout,
     PieceError,
 )
-from pipeline.intake.isolation import run_isolated
+from pipeline.intake.isolation import prestart, run_isolated
 from tests.conftest import require_tool
 from tests.support import isolated_functions as child
 
@@ -39,6 +39,14 @@ def _gone(pid: int, within_s: float = 3.0) -> bool:
 
 def test_result_args_and_kwargs_come_back() -> None:
     assert run_isolated(child.add, 2, b=40, timeout_s=30, memory_mb=2048) == 42
+
+
+def test_a_prestarted_forkserver_serves_confined_children() -> None:
+    prestart()
+    prestart()  # a second call, like one after isolated runs, changes nothing
+    assert run_isolated(child.add, 1, b=2, timeout_s=30, memory_mb=2048) == 3
+    omp, address_space, own_session = run_isolated(child.confinement, timeout_s=30, memory_mb=1536)
+    assert (omp, address_space, own_session) == ("1", 1536 * MB, True)
 
 
 def test_child_is_confined() -> None:

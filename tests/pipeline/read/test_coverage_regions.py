@@ -17,7 +17,7 @@ from pipeline.fields import DocType
 from pipeline.read.coverage import missed_text
 from pipeline.read.ocr import OcrResult, ocr_page, with_missed_lines
 from pipeline.read.preprocess import prepare_for_ocr
-from pipeline.read.reading import looks_like_noise, read_upright
+from pipeline.read.upright import looks_like_noise, read_upright
 from pipeline.types import Box, Word
 from tests.conftest import require_tool
 from tests.support.reading_docs import SCAN_WORDS, scanned_page
