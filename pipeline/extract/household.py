@@ -31,6 +31,7 @@ from pipeline.fields import ExtractedField, FieldName
 HOLDER = label_pattern(
     r"titulaire(?: du contrat| de la ligne)?", r"nom du titulaire", r"locataire", r"assure",
     r"client", r"souscripteur", r"declarant 1", r"declarant", r"destinataire",
+    r"nom de l'abonne(?:e)?", r"nom du client",
 )  # fmt: skip
 FISCAL_NUMBER = label_pattern(
     r"numero fiscal", r"n° fiscal", r"identifiant fiscal", r"numero fiscal du declarant", r"spi"

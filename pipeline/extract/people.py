@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from pipeline.extract.labels import is_label, starts_label
 from pipeline.extract.text import DocText, Hit, Line, words_for
 
 CIVILITY = re.compile(
@@ -54,10 +55,13 @@ def clean_name(text: str) -> str | None:
         return None
     kept: list[str] = []
     for word in _without_leading_common_words(match[0].replace(",", " , ").split()):
-        if word.lower().strip(",") in _STOP_WORDS:
+        # A label that follows ("MARTIN Prénoms", a card read in text order) ends it.
+        if word.lower().strip(",") in _STOP_WORDS or starts_label(word):
             break
         kept.append(word)
     name = " ".join(kept).replace(" , ", ", ").strip(" ,")
+    if is_label(name):  # "Déclarant", "Nom de l'abonné": a label, not a name
+        return None
     # A civility alone ("Mme", its name lost to the OCR) names nobody, nor do words
     # without a capital ("du lundi au samedi de": a sentence, not a name).
     if len(name) < 2 or not strip_civility(name + " "):
