@@ -30,6 +30,7 @@ import sys
 import time
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from bench.fields import normalise
@@ -191,25 +192,10 @@ def score(root: Path, manifest: list[dict[str, str]], results: list[dict], expec
     answered = sum(t[1] for t in types.values())
     right = sum(t[2] for t in types.values())
 
-    fields: dict[str, FieldTally] = defaultdict(FieldTally)
-    for exp in expected:
-        got = by_path.get(exp.path, {}).get("fields", {}).get(str(exp.name))
-        tally = fields[str(exp.name)]
-        if exp.value == ABSENT:
-            tally.absent += 1
-            if got is not None:
-                tally.invented += 1
-                tally.misses.append(f"{exp.path}: invented {got['value']!r}")
-            continue
-        tally.expected += 1
-        if got is None:
-            tally.misses.append(f"{exp.path}: missing (expected {exp.value!r})")
-            continue
-        tally.found += 1
-        if normalise(exp.name, got["value"]) == normalise(exp.name, exp.value):
-            tally.right += 1
-        else:
-            tally.misses.append(f"{exp.path}: {got['value']!r} != {exp.value!r}")
+    values = {
+        path: {k: f["value"] for k, f in r.get("fields", {}).items()} for path, r in by_path.items()
+    }
+    fields = tally_fields(values, expected)
     labels = [
         {"file": relative(root, r["file"]), "field": name, "value": f["value"]}
         for r in results
@@ -226,13 +212,80 @@ def score(root: Path, manifest: list[dict[str, str]], results: list[dict], expec
         "types": {
             k: dict(zip(("total", "answered", "right"), v, strict=True)) for k, v in types.items()
         },
-        "fields": {k: {**vars(v)} for k, v in sorted(fields.items())},
+        "fields": fields,
         "labels_as_values": labels,
     }
 
 
+def tally_fields(values: dict[str, dict[str, str]], expected: list[Expectation]) -> dict:
+    """Found / right / invented counts per field of `values` ({path: {field: value}})."""
+    fields: dict[str, FieldTally] = defaultdict(FieldTally)
+    for exp in expected:
+        got = values.get(exp.path, {}).get(str(exp.name))
+        tally = fields[str(exp.name)]
+        if exp.value == ABSENT:
+            tally.absent += 1
+            if got is not None:
+                tally.invented += 1
+                tally.misses.append(f"{exp.path}: invented {got!r}")
+            continue
+        tally.expected += 1
+        if got is None:
+            tally.misses.append(f"{exp.path}: missing (expected {exp.value!r})")
+            continue
+        tally.found += 1
+        if normalise(exp.name, got) == normalise(exp.name, exp.value):
+            tally.right += 1
+        else:
+            tally.misses.append(f"{exp.path}: {got!r} != {exp.value!r}")
+    return {k: {**vars(v)} for k, v in sorted(fields.items())}
+
+
+def fields_with_true_type(root: Path, manifest: list[dict[str, str]], paths: set[str]) -> dict:
+    """{path: {field: value}} extracted with each document's true type given, from the
+    readings `justif inspect` left in the page cache: extraction alone, whatever the
+    classifier answered (a piece whose type is not answered gets no fields in inspect)."""
+    from flows import runtime
+    from pipeline.extract import extract_fields
+    from pipeline.fields import DocType
+    from pipeline.read.piece import ReadOptions, read_piece
+
+    settings = runtime.settings()
+    options = ReadOptions(
+        limits=settings.limits, languages=settings.ocr_languages, page_workers=settings.page_workers
+    )
+    values = {}
+    for row in manifest:
+        if row["relative_path"] not in paths:
+            continue
+        reading = read_piece(root / row["relative_path"], options, cache=runtime.store())
+        found = extract_fields(
+            reading, DocType(row["true_label"]), as_of=date.today(), trust=runtime.trust_list()
+        )
+        values[row["relative_path"]] = {str(k): f.value for k, f in found.fields.items()}
+    return values
+
+
 def _rate(num: int, den: int) -> str:
     return f"{num / den:.1%}" if den else "-"
+
+
+def field_table(fields: dict, verbose: bool) -> list[str]:
+    out = ["| field | expected | found | right | absent | invented |", "|---|---|---|---|---|---|"]
+    totals = [0, 0, 0, 0, 0]
+    for name, t in fields.items():
+        row = [t["expected"], t["found"], t["right"], t["absent"], t["invented"]]
+        totals = [a + b for a, b in zip(totals, row, strict=True)]
+        out.append(f"| {name} | " + " | ".join(map(str, row)) + " |")
+    out.append("| **all** | " + " | ".join(map(str, totals)) + " |")
+    out.append(
+        f"found {_rate(totals[1], totals[0])}, right {_rate(totals[2], totals[0])} "
+        f"of the {totals[0]} values read by eye; {totals[4]}/{totals[3]} absent fields invented"
+    )
+    if verbose:
+        for name, t in fields.items():
+            out += [f"  {name} {miss}" for miss in t["misses"]]
+    return out
 
 
 def report(figures: dict, verbose: bool) -> str:
@@ -249,24 +302,11 @@ def report(figures: dict, verbose: bool) -> str:
     out += ["", f"confident mistakes (answered and wrong): {len(figures['confident_mistakes'])}"]
     for m in figures["confident_mistakes"]:
         out.append(f"  {m['file']}: {m['type']} at {m['confidence']} (truth {m['truth']})")
-    out += [
-        "",
-        "| field | expected | found | right | absent | invented |",
-        "|---|---|---|---|---|---|",
-    ]
-    totals = [0, 0, 0, 0, 0]
-    for name, t in figures["fields"].items():
-        row = [t["expected"], t["found"], t["right"], t["absent"], t["invented"]]
-        totals = [a + b for a, b in zip(totals, row, strict=True)]
-        out.append(f"| {name} | " + " | ".join(map(str, row)) + " |")
-    out.append("| **all** | " + " | ".join(map(str, totals)) + " |")
-    out.append(
-        f"found {_rate(totals[1], totals[0])}, right {_rate(totals[2], totals[0])} "
-        f"of the {totals[0]} values read by eye; {totals[4]}/{totals[3]} absent fields invented"
-    )
-    if verbose:
-        for name, t in figures["fields"].items():
-            out += [f"  {name} {miss}" for miss in t["misses"]]
+    out += ["", "fields in `justif inspect` (the classifier's type):"]
+    out += field_table(figures["fields"], verbose)
+    if "fields_true_type" in figures:
+        out += ["", "fields with the true type given (extraction alone):"]
+        out += field_table(figures["fields_true_type"], verbose)
     out += ["", f"labels read as values: {len(figures['labels_as_values'])}"]
     for lab in figures["labels_as_values"]:
         out.append(f"  {lab['file']} {lab['field']} = {lab['value']!r}")
@@ -293,6 +333,11 @@ def main() -> None:
     parser.add_argument(
         "--save-results", type=Path, help="write the `justif inspect --json` output to this file"
     )
+    parser.add_argument(
+        "--no-true-type",
+        action="store_true",
+        help="skip the field figures with each document's true type given",
+    )
     parser.add_argument("--verbose", action="store_true", help="list every field miss")
     args = parser.parse_args()
     root = args.root
@@ -307,7 +352,11 @@ def main() -> None:
         if args.save_results:
             lines = (json.dumps(r, ensure_ascii=False) for r in results)
             args.save_results.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    figures = score(root, manifest, results, read_expected(args.expected))
+    expected = read_expected(args.expected)
+    figures = score(root, manifest, results, expected)
+    if not args.no_true_type:
+        values = fields_with_true_type(root, manifest, {e.path for e in expected})
+        figures["fields_true_type"] = tally_fields(values, expected)
     figures["seconds"] = round(time.perf_counter() - started, 1)
     text = (
         json.dumps(figures, ensure_ascii=False, indent=2)
