@@ -62,6 +62,8 @@ def clean_name(text: str) -> str | None:
     name = " ".join(kept).replace(" , ", ", ").strip(" ,")
     if is_label(name):  # "Déclarant", "Nom de l'abonné": a label, not a name
         return None
+    if _sentence(kept):
+        return None
     # A civility alone ("Mme", its name lost to the OCR) names nobody, nor do words
     # without a capital ("du lundi au samedi de": a sentence, not a name).
     if len(name) < 2 or not strip_civility(name + " "):
@@ -69,6 +71,21 @@ def clean_name(text: str) -> str | None:
     if not any(word[:1].isupper() for word in name.split()):
         return None
     return name
+
+
+# Lower-case words of three letters or more that are not surname particles: a name
+# holds none or few ("SARL les Jardins"), a sentence many ("Ce contrat garantit
+# notamment les risques locatifs").
+_SENTENCE_WORDS = 3
+
+
+def _sentence(words: list[str]) -> bool:
+    common = [
+        w
+        for w in words
+        if w[:1].islower() and len(w.strip(",")) >= 3 and w.upper() not in PARTICLES
+    ]
+    return len(common) >= _SENTENCE_WORDS
 
 
 def _without_leading_common_words(words: list[str]) -> list[str]:

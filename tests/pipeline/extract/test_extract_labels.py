@@ -177,3 +177,41 @@ def test_rib_holder_label_with_its_english_half_reads_the_line_under_it() -> Non
     text = "RIB\nTitulaire du compte (Account Owner\nMme Lucie FAURE\n"
     got = fields(page(cells, text), DocType.BANK_DETAILS)
     assert got[FieldName.ACCOUNT_HOLDER] == "Mme Lucie FAURE"
+
+
+def test_a_sentence_is_not_a_name() -> None:
+    """A born-digital insurance certificate's sentence after its "Assuré" heading was
+    taken as the holder's name."""
+    assert clean_name("Ce contrat garantit notamment les risques locatifs") is None
+    assert clean_name("Jean-Pierre de la Tour") == "Jean-Pierre de la Tour"
+    text = (
+        "ATTESTATION D'ASSURANCE HABITATION\nAssuré\n"
+        "Ce contrat garantit notamment les risques locatifs\n"
+    )
+    got = fields(page([], text, TextSource.TEXT_LAYER), DocType.PROOF_OF_ADDRESS)
+    assert FieldName.HOLDER_NAME not in got
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Avis d'impôt 2026 sur les revenus de l'année 2025",
+        "Avis d'impôt 2026 sur les revenus de\nl'année 2025",  # a title cut by the layout
+        "Impôt sur les revenus 2026\nAvis d'impôt 2026",  # the notice's year after "revenus"
+        "AVIS D'IMPÔT 2026",
+        "Revenus 2025 – impôt 2026",
+    ],
+)
+def test_income_year_is_the_labelled_one_never_the_notice_year(title: str) -> None:
+    text = f"{title}\nDéclarant 1 : M. Paul DURAND\nRevenu fiscal de référence : 31 200 €\n"
+    got = fields(page([], text, TextSource.TEXT_LAYER), DocType.TAX_NOTICE)
+    assert got[FieldName.TAX_YEAR] == "2025"
+
+
+def test_a_labelled_income_year_that_the_notice_year_contradicts_is_weak() -> None:
+    text = "Avis d'impôt 2026\nrevenus de l'année 2023\n"
+    found = extract_fields(
+        page([], text, TextSource.TEXT_LAYER), DocType.TAX_NOTICE, as_of=AS_OF, trust=None
+    )
+    year = found.fields[FieldName.TAX_YEAR]
+    assert year.value == "2023" and year.evidence.confidence < 0.7
