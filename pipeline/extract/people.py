@@ -73,18 +73,22 @@ def clean_name(text: str) -> str | None:
     return name
 
 
-# Lower-case words of three letters or more that are not surname particles: a name
-# holds none or few ("SARL les Jardins"), a sentence many ("Ce contrat garantit
-# notamment les risques locatifs").
-_SENTENCE_WORDS = 3
+# A name opens with capitalised words; a sentence soon has lower-case words (of four
+# letters or more: the "www" and "net" of a web address make no sentence) that are
+# no surname particle ("Ce contrat garantit notamment les risques locatifs"). Only the
+# opening words before a comma count: "Josiane Barbier, propriétaire du logement..."
+# is a name that a sentence follows (which the callers cut off).
+_OPENING_WORDS = 4
+_SENTENCE_WORDS = 2
 
 
 def _sentence(words: list[str]) -> bool:
-    common = [
-        w
-        for w in words
-        if w[:1].islower() and len(w.strip(",")) >= 3 and w.upper() not in PARTICLES
-    ]
+    opening = []
+    for word in words[:_OPENING_WORDS]:
+        if word == ",":
+            break
+        opening.append(word)
+    common = [w for w in opening if w[:1].islower() and len(w) >= 4 and w.upper() not in PARTICLES]
     return len(common) >= _SENTENCE_WORDS
 
 
