@@ -8,7 +8,7 @@ from datetime import date
 from pipeline.extract.common import date_field, text_field
 from pipeline.extract.dates import find_dates
 from pipeline.extract.labels import is_label
-from pipeline.extract.people import USAGE_WORD, clean_name
+from pipeline.extract.people import USAGE_WORD, clean_name, is_sentence
 from pipeline.extract.text import (
     DocText,
     Hit,
@@ -203,7 +203,10 @@ def _sex(doc: DocText) -> ExtractedField | None:
 
 def _issuer(text: str) -> str | None:
     value = text.strip(" :.")
-    return value if 3 <= len(value) <= 80 and not re.search(r"\d{2}", value) else None
+    if not 3 <= len(value) <= 80 or re.search(r"\d{2}", value):
+        return None
+    # A line of prose after a "par" ("actions simplifiée au capital de") issues nothing.
+    return None if is_sentence(value.replace(",", " , ").split()) else value
 
 
 def extract_identity(doc: DocText) -> list[ExtractedField]:

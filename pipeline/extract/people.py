@@ -62,7 +62,7 @@ def clean_name(text: str) -> str | None:
     name = " ".join(kept).replace(" , ", ", ").strip(" ,")
     if is_label(name):  # "Déclarant", "Nom de l'abonné": a label, not a name
         return None
-    if _sentence(kept):
+    if is_sentence(kept):
         return None
     # A civility alone ("Mme", its name lost to the OCR) names nobody, nor do words
     # without a capital ("du lundi au samedi de": a sentence, not a name).
@@ -82,7 +82,8 @@ _OPENING_WORDS = 4
 _SENTENCE_WORDS = 2
 
 
-def _sentence(words: list[str]) -> bool:
+def is_sentence(words: list[str]) -> bool:
+    """Whether the words ("," a word of its own) open a sentence rather than a name."""
     opening = []
     for word in words[:_OPENING_WORDS]:
         if word == ",":

@@ -215,3 +215,13 @@ def test_a_labelled_income_year_that_the_notice_year_contradicts_is_weak() -> No
     )
     year = found.fields[FieldName.TAX_YEAR]
     assert year.value == "2023" and year.evidence.confidence < 0.7
+
+
+def test_a_sentence_after_par_is_no_issuer() -> None:
+    text = "CARTE\nNom : MOREL\nsociété par actions simplifiée au capital de\n"
+    assert FieldName.ISSUER not in fields(
+        page([], text, TextSource.TEXT_LAYER), DocType.IDENTITY_CARD
+    )
+    text = "CARTE\nNom : MOREL\nDélivrée par : Préfecture de la Gironde\n"
+    got = fields(page([], text, TextSource.TEXT_LAYER), DocType.IDENTITY_CARD)
+    assert got[FieldName.ISSUER] == "Préfecture de la Gironde"
