@@ -299,7 +299,9 @@ def report(figures: dict, verbose: bool) -> str:
     ]
     for name, t in sorted(figures["types"].items()):
         out.append(f"| {name} | {t['total']} | {t['answered']} | {t['right']} |")
-    out += ["", f"confident mistakes (answered and wrong): {len(figures['confident_mistakes'])}"]
+    wrong = len(figures["confident_mistakes"])
+    share = _rate(wrong, figures["files"])
+    out += ["", f"confident mistakes (answered and wrong): {wrong}, {share} of files"]
     for m in figures["confident_mistakes"]:
         out.append(f"  {m['file']}: {m['type']} at {m['confidence']} (truth {m['truth']})")
     out += ["", "fields in `justif inspect` (the classifier's type):"]
