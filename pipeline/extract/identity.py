@@ -7,14 +7,13 @@ from datetime import date
 
 from pipeline.extract.common import date_field, text_field
 from pipeline.extract.dates import find_dates
-from pipeline.extract.labels import is_label
+from pipeline.extract.labels import is_label, looks_like_label
 from pipeline.extract.people import USAGE_WORD, clean_name, is_sentence
 from pipeline.extract.text import (
     DocText,
     Hit,
     label_pattern,
     labelled_values,
-    looks_like_label,
     make_field,
 )
 from pipeline.fields import ExtractedField, FieldName
