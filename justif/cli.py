@@ -15,7 +15,7 @@ from justif.environment import apply_defaults
 
 apply_defaults()
 
-from justif import models_cli, render  # noqa: E402
+from justif import api_cli, models_cli, render  # noqa: E402
 from pipeline.settings import Settings  # noqa: E402
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ app = typer.Typer(
     add_completion=False,
 )
 models_cli.register(app)
+api_cli.register(app)
 # Piped output (CI logs, files) gets tables wide enough to stay readable.
 out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)
