@@ -57,9 +57,13 @@ def submit_dossier(
     request: Request,
     ctx: Ctx,
     who: Backend,
-    procedure: Annotated[str, Form(max_length=100, description="procedure code")],
-    applicant: Annotated[str, Form(description="applicant identity, a JSON object (README)")],
-    files: Annotated[list[UploadFile], File(description="the pieces, one part per file")],
+    procedure: Annotated[str, Form(min_length=1, max_length=100, description="procedure code")],
+    applicant: Annotated[
+        str, Form(min_length=2, description="applicant identity, a JSON object (README)")
+    ],
+    files: Annotated[
+        list[UploadFile], File(min_length=1, description="the pieces, one part per file")
+    ],
     callback_url: Annotated[str | None, Form(max_length=2000)] = None,
     external_ref: Annotated[str | None, Form(max_length=200)] = None,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)] = None,
@@ -180,7 +184,7 @@ def add_files(
     ctx: Ctx,
     who: Backend,
     dossier_id: str,
-    files: Annotated[list[UploadFile], File(description="the added pieces")],
+    files: Annotated[list[UploadFile], File(min_length=1, description="the added pieces")],
 ) -> JSONResponse:
     owned_submission(ctx, who, dossier_id)
     with tempfile.TemporaryDirectory(prefix="justif-upload-") as folder:
