@@ -37,9 +37,17 @@ class ServerProcess:
 
 
 def start_serve(
-    home: Path, env: dict[str, str], *, args: tuple[str, ...] = (), timeout_s: float = 180
+    home: Path,
+    env: dict[str, str],
+    *,
+    args: tuple[str, ...] = (),
+    timeout_s: float = 180,
+    nice: int = 0,
 ) -> ServerProcess:
-    """Start `justif serve` and wait until /healthz answers (or `--worker-only` is up)."""
+    """Start `justif serve` and wait until /healthz answers (`--worker-only`: just started).
+
+    `nice` lowers the process's CPU priority (a batch worker beside a latency-bound API).
+    """
     port = free_port()
     log = home / f"serve-{port}.log"
     home.mkdir(parents=True, exist_ok=True)
@@ -59,6 +67,7 @@ def start_serve(
             stdout=out,
             stderr=subprocess.STDOUT,
             start_new_session=True,
+            preexec_fn=(lambda: os.nice(nice)) if nice else None,
         )
     server = ServerProcess(process, f"http://127.0.0.1:{port}", log)
     if "--worker-only" in args:
