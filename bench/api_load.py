@@ -53,8 +53,9 @@ def _make_set(args: tuple[Path, int]) -> list[str]:
     folder, index = args
     paths = []
     for k, doc_type in enumerate(TYPES):
-        doc = generate_document(doc_type, folder, seed=index * 10 + k, name=f"{index}-{k}",
-                                rendering="born_digital")  # fmt: skip
+        doc = generate_document(
+            doc_type, folder, seed=index * 10 + k, name=f"{index}-{k}", rendering="born_digital"
+        )
         paths.extend(str(folder / f.path) for f in doc.files)
     return paths[:5]
 
@@ -98,22 +99,32 @@ class Stack:
                 process.stop(signal.SIGINT if process is self.worker else signal.SIGTERM)
 
 
-def submit_all(stack: Stack, token: str, sets: list[list[Path]], clients: int, callback: str,
-               on_half: Any) -> list[dict[str, Any]]:  # fmt: skip
+def submit_all(
+    stack: Stack, token: str, sets: list[list[Path]], clients: int, callback: str, on_half: Any
+) -> list[dict[str, Any]]:
     results: list[dict[str, Any]] = []
     lock = threading.Lock()
 
     def one(index: int) -> None:
         files = [("files", (p.name, p.read_bytes(), "application/pdf")) for p in sets[index]]
-        data = {"procedure": "bourse-sanitaire-sociale", "applicant": json.dumps(APPLICANT),
-                "callback_url": callback, "external_ref": f"BENCH-{index}"}  # fmt: skip
+        data = {
+            "procedure": "bourse-sanitaire-sociale",
+            "applicant": json.dumps(APPLICANT),
+            "callback_url": callback,
+            "external_ref": f"BENCH-{index}",
+        }
         headers = {"Authorization": f"Bearer {token}", "Idempotency-Key": f"bench-{index}"}
         retries = 0
         while True:
             started = time.perf_counter()
             try:
-                response = httpx.post(stack.url + "/api/v1/dossiers", data=data, files=files,
-                                      headers=headers, timeout=60)  # fmt: skip
+                response = httpx.post(
+                    stack.url + "/api/v1/dossiers",
+                    data=data,
+                    files=files,
+                    headers=headers,
+                    timeout=60,
+                )
             except httpx.TransportError:
                 response = None
             elapsed = time.perf_counter() - started
@@ -122,8 +133,14 @@ def submit_all(stack: Stack, token: str, sets: list[list[Path]], clients: int, c
             retries += 1
             time.sleep(0.5)  # the server is restarting, or busy: same key, same dossier
         with lock:
-            results.append({"index": index, "id": response.json()["id"],
-                            "seconds": elapsed, "retries": retries})  # fmt: skip
+            results.append(
+                {
+                    "index": index,
+                    "id": response.json()["id"],
+                    "seconds": elapsed,
+                    "retries": retries,
+                }
+            )
             if len(results) == len(sets) // 2:
                 on_half()
 
@@ -193,8 +210,9 @@ def main() -> None:
 
 def measure(options, sessions, stack, backend, receiver, sets, kill_and_restart, home):  # type: ignore[no-untyped-def]
     t0 = time.perf_counter()
-    results = submit_all(stack, backend.token, sets, options.clients, receiver.url,
-                         kill_and_restart)  # fmt: skip
+    results = submit_all(
+        stack, backend.token, sets, options.clients, receiver.url, kill_and_restart
+    )
     submitted_s = time.perf_counter() - t0
     deadline = t0 + options.timeout_min * 60
     while time.perf_counter() < deadline:

@@ -8,8 +8,9 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-backends_app = typer.Typer(help="Services de démarches autorisés à appeler l'API.",
-                           no_args_is_help=True)  # fmt: skip
+backends_app = typer.Typer(
+    help="Services de démarches autorisés à appeler l'API.", no_args_is_help=True
+)
 webhooks_app = typer.Typer(help="Webhooks en attente, livrés ou abandonnés.", no_args_is_help=True)
 out = Console()
 err = Console(stderr=True)
@@ -80,8 +81,9 @@ def backends_list() -> None:
     table = Table("name", "id", "created", "revoked")
     for backend in list_backends(_sessions()):
         revoked = backend.revoked_at.isoformat(timespec="seconds") if backend.revoked_at else ""
-        table.add_row(backend.name, backend.id,
-                      backend.created_at.isoformat(timespec="seconds"), revoked)  # fmt: skip
+        table.add_row(
+            backend.name, backend.id, backend.created_at.isoformat(timespec="seconds"), revoked
+        )
     out.print(table)
 
 
@@ -114,10 +116,14 @@ def webhooks_list(
     table = Table("event id", "dossier", "version", "state", "attempts", "next attempt", "error")
     for event in outbox.list_events(_sessions(), state=wanted, limit=limit):
         table.add_row(
-            event.id, event.dossier_id, str(event.version), event.state.value,
-            str(event.attempts), event.next_attempt_at.isoformat(timespec="seconds"),
+            event.id,
+            event.dossier_id,
+            str(event.version),
+            event.state.value,
+            str(event.attempts),
+            event.next_attempt_at.isoformat(timespec="seconds"),
             event.last_error or "",
-        )  # fmt: skip
+        )
     out.print(table)
 
 

@@ -197,17 +197,19 @@ def add_files(
         version = submissions.reserve_new_version(ctx.sessions, dossier_id)
         if version is None:
             raise ApiError(
-                409, "DOSSIER_BUSY",
+                409,
+                "DOSSIER_BUSY",
                 "Le dossier est en cours de vérification : ajoutez les pièces quand son état "
                 "est done ou failed.",
-            )  # fmt: skip
+            )
         manifest = load_manifest(ctx.store, dossier_id)
         for upload in uploads:
             key = keys.original_key(dossier_id, upload.sha256)
             if not ctx.store.exists(key):
                 ctx.store.put_file(key, upload.path)
-        added = [ManifestFile(name=u.name, sha256=u.sha256, size_bytes=u.size_bytes)
-                 for u in uploads]  # fmt: skip
+        added = [
+            ManifestFile(name=u.name, sha256=u.sha256, size_bytes=u.size_bytes) for u in uploads
+        ]
         manifest = manifest.model_copy(update={"files": [*manifest.files, *added]})
         ctx.store.put_json(keys.manifest_key(dossier_id), manifest.model_dump(mode="json"))
     with ctx.sessions.begin() as session:

@@ -99,9 +99,12 @@ def install(app: FastAPI) -> None:
     async def _http(request: Request, error: StarletteHTTPException) -> JSONResponse:
         if isinstance(error, ApiError):
             return error_response(
-                error.status_code, error.code, error.message, field=error.field,
+                error.status_code,
+                error.code,
+                error.message,
+                field=error.field,
                 headers=error.headers,
-            )  # fmt: skip
+            )
         code, message = _GENERIC.get(error.status_code, ("HTTP_ERROR", "Requête refusée."))
         headers = error.headers
         if error.status_code == 405:

@@ -46,9 +46,10 @@ class Gate:
         length = headers.get("content-length")
         if length is not None and length.isdigit() and int(length) > self.max_body_bytes:
             return error_response(
-                413, "PAYLOAD_TOO_LARGE",
+                413,
+                "PAYLOAD_TOO_LARGE",
                 f"Requête trop volumineuse (au plus {self.max_body_bytes} octets).",
-            )  # fmt: skip
+            )
         scheme, _, token = headers.get("authorization", "").partition(" ")
         backend = None
         if scheme.lower() == "bearer" and token.strip():
@@ -57,17 +58,19 @@ class Gate:
             )
         if backend is None:
             return error_response(
-                401, "UNAUTHENTICATED",
+                401,
+                "UNAUTHENTICATED",
                 "Jeton d'accès manquant, invalide ou révoqué (en-tête Authorization: Bearer).",
                 headers={"WWW-Authenticate": "Bearer"},
-            )  # fmt: skip
+            )
         wait_s = self.limiter.acquire(backend.id)
         if wait_s > 0:
             return error_response(
-                429, "RATE_LIMITED",
+                429,
+                "RATE_LIMITED",
                 "Trop de requêtes pour ce service : réessayez après le délai indiqué.",
                 headers={"Retry-After": retry_after_header(wait_s)},
-            )  # fmt: skip
+            )
         scope.setdefault("state", {})["backend"] = backend
         return None
 
@@ -82,9 +85,10 @@ class Gate:
                 seen += len(message.get("body", b""))
                 if seen > self.max_body_bytes:
                     raise ApiError(
-                        413, "PAYLOAD_TOO_LARGE",
+                        413,
+                        "PAYLOAD_TOO_LARGE",
                         f"Requête trop volumineuse (au plus {self.max_body_bytes} octets).",
-                    )  # fmt: skip
+                    )
             return message
 
         return capped

@@ -25,8 +25,9 @@ def readyz(ctx: Annotated[ApiContext, Depends(context)]) -> JSONResponse:
     database = _probe(lambda: _select_one(ctx))
     model = _probe(ctx.model_loaded)
     ready = store and database and (model or not ctx.api.require_model)
-    body = Readiness(status="ready" if ready else "not_ready", store=store, database=database,
-                     model=model)  # fmt: skip
+    body = Readiness(
+        status="ready" if ready else "not_ready", store=store, database=database, model=model
+    )
     return JSONResponse(body.model_dump(), status_code=200 if ready else 503)
 
 

@@ -51,12 +51,18 @@ def check_applicant(raw: str, procedure: Procedure) -> dict[str, Any]:
         data = json.loads(raw)
     except ValueError as error:
         raise ApiError(
-            422, "INVALID_APPLICANT", "Le champ applicant doit être un objet JSON valide.",
+            422,
+            "INVALID_APPLICANT",
+            "Le champ applicant doit être un objet JSON valide.",
             field="applicant",
-        ) from error  # fmt: skip
+        ) from error
     if not isinstance(data, dict):
-        raise ApiError(422, "INVALID_APPLICANT", "Le champ applicant doit être un objet JSON.",
-                       field="applicant")  # fmt: skip
+        raise ApiError(
+            422,
+            "INVALID_APPLICANT",
+            "Le champ applicant doit être un objet JSON.",
+            field="applicant",
+        )
     try:
         parse_applicant(procedure.applicant, data)
     except InvalidApplicant as error:
@@ -70,10 +76,11 @@ def check_callback_url(url: str | None) -> str | None:
     parts = urlsplit(url)
     if len(url) > MAX_URL_CHARS or parts.scheme not in ("http", "https") or not parts.hostname:
         raise ApiError(
-            422, "INVALID_CALLBACK_URL",
+            422,
+            "INVALID_CALLBACK_URL",
             "callback_url doit être une adresse http(s) complète (au plus 2000 caractères).",
             field="callback_url",
-        )  # fmt: skip
+        )
     return url
 
 
@@ -82,10 +89,11 @@ def check_text(value: str | None, *, field: str, max_chars: int) -> str | None:
         return None
     if len(value) > max_chars or not value.isprintable():
         raise ApiError(
-            422, "INVALID_FIELD",
+            422,
+            "INVALID_FIELD",
             f"Le champ {field} doit être un texte imprimable d'au plus {max_chars} caractères.",
             field=field,
-        )  # fmt: skip
+        )
     return value
 
 
@@ -169,9 +177,10 @@ def _earlier(
     earlier = submissions.find_by_idempotency_key(sessions, backend_id, key)
     if earlier is not None and earlier.request_sha256 != digest:
         raise ApiError(
-            409, "IDEMPOTENCY_CONFLICT",
+            409,
+            "IDEMPOTENCY_CONFLICT",
             "Cette clé d'idempotence a déjà servi pour un autre envoi : "
             "utilisez une nouvelle clé pour un nouveau dossier.",
             field="Idempotency-Key",
-        )  # fmt: skip
+        )
     return earlier

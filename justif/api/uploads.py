@@ -43,13 +43,16 @@ def receive_files(
     # A text part named `files` (no file name) is not a file.
     files = [f for f in files if isinstance(f, UploadFile)]
     if not files:
-        raise ApiError(422, "NO_FILES", "Aucune pièce jointe : envoyez au moins un fichier.",
-                       field="files")  # fmt: skip
+        raise ApiError(
+            422, "NO_FILES", "Aucune pièce jointe : envoyez au moins un fichier.", field="files"
+        )
     if len(files) > max_files:
         raise ApiError(
-            413, "TOO_MANY_FILES",
-            f"Trop de fichiers ({len(files)}) : au plus {max_files} par envoi.", field="files",
-        )  # fmt: skip
+            413,
+            "TOO_MANY_FILES",
+            f"Trop de fichiers ({len(files)}) : au plus {max_files} par envoi.",
+            field="files",
+        )
     uploads = []
     for position, upload in enumerate(files, start=1):
         target = folder / str(position)
@@ -60,11 +63,12 @@ def receive_files(
                 size += len(chunk)
                 if size > max_file_bytes:
                     raise ApiError(
-                        413, "FILE_TOO_LARGE",
+                        413,
+                        "FILE_TOO_LARGE",
                         f"Le fichier n° {position} dépasse la taille maximale "
                         f"({max_file_bytes} octets).",
                         field=f"files.{position - 1}",
-                    )  # fmt: skip
+                    )
                 digest.update(chunk)
                 out.write(chunk)
         uploads.append(

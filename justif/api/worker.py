@@ -142,9 +142,12 @@ class CheckWorker(threading.Thread):
         while not done.wait(self.api.check_lease_s / 3):
             try:
                 submissions.renew_lease(
-                    self.sessions, claim.dossier_id, owner=self.owner, now=db.utc_now(),
+                    self.sessions,
+                    claim.dossier_id,
+                    owner=self.owner,
+                    now=db.utc_now(),
                     lease_s=self.api.check_lease_s,
-                )  # fmt: skip
+                )
             except OperationalError:
                 log.warning("dossier %s: could not renew the lease", claim.dossier_id)
 
@@ -154,16 +157,23 @@ class CheckWorker(threading.Thread):
             delay_s = min(300.0, 5.0 * 2 ** (claim.attempts - 1)) * self.rng.uniform(0.5, 1.0)
             log.warning(
                 "dossier %s: transient failure (%s), attempt %d, retry in %.0f s",
-                claim.dossier_id, type(error).__name__, claim.attempts, delay_s,
-            )  # fmt: skip
+                claim.dossier_id,
+                type(error).__name__,
+                claim.attempts,
+                delay_s,
+            )
             submissions.retry_later(
-                self.sessions, claim.dossier_id, owner=self.owner,
-                at=db.utc_now() + timedelta(seconds=delay_s), failure=failure,
-            )  # fmt: skip
+                self.sessions,
+                claim.dossier_id,
+                owner=self.owner,
+                at=db.utc_now() + timedelta(seconds=delay_s),
+                failure=failure,
+            )
             return
         # Type and code only: an exception's text may quote a document.
-        log.error("dossier %s failed: %s (%s)", claim.dossier_id, failure["code"],
-                  type(error).__name__)  # fmt: skip
+        log.error(
+            "dossier %s failed: %s (%s)", claim.dossier_id, failure["code"], type(error).__name__
+        )
         submissions.mark_failed(self.sessions, claim.dossier_id, owner=self.owner, failure=failure)
 
 
@@ -192,9 +202,13 @@ class WebhookLoop(threading.Thread):
             while not self.stop.is_set():
                 try:
                     counts = deliver_due(
-                        self.sessions, self.store, client, now=db.utc_now(), rng=self.rng,
+                        self.sessions,
+                        self.store,
+                        client,
+                        now=db.utc_now(),
+                        rng=self.rng,
                         policy=self.policy,
-                    )  # fmt: skip
+                    )
                     busy = counts.delivered + counts.retried + counts.dead > 0
                 except OperationalError:
                     log.warning("webhooks: database unavailable, retrying")

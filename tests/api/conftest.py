@@ -71,8 +71,9 @@ def client(server: ServerProcess, backend: NewBackend | None) -> httpx.Client:
     return httpx.Client(base_url=server.url, headers=headers, timeout=30)
 
 
-def wait_done(http: httpx.Client, dossier_id: str, *, version: int = 1, timeout_s: float = 240
-              ) -> dict[str, Any]:  # fmt: skip
+def wait_done(
+    http: httpx.Client, dossier_id: str, *, version: int = 1, timeout_s: float = 240
+) -> dict[str, Any]:
     """Poll until the dossier's report of `version` is there (or it failed)."""
     deadline = time.monotonic() + timeout_s
     body: dict[str, Any] = {}

@@ -12,8 +12,14 @@ from pipeline.store import backends, db
 
 def run(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     env = {**os.environ, "JUSTIF_HOME": str(home), "COLUMNS": "200"}
-    return subprocess.run([sys.executable, "-m", "justif.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=120, check=False)  # fmt: skip
+    return subprocess.run(
+        [sys.executable, "-m", "justif.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_backend_token_is_shown_once_stored_hashed_and_revocable(tmp_path: Path) -> None:

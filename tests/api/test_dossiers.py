@@ -47,11 +47,13 @@ def files_of(*paths: Path, names: list[str] | None = None) -> list[tuple[str, An
     ]
 
 
-def submit(http: httpx.Client, paths: list[Path], *, key: str | None = None, **fields: Any
-           ) -> httpx.Response:  # fmt: skip
+def submit(
+    http: httpx.Client, paths: list[Path], *, key: str | None = None, **fields: Any
+) -> httpx.Response:
     headers = {"Idempotency-Key": key} if key else {}
-    return http.post("/api/v1/dossiers", data=form(**fields), files=files_of(*paths),
-                     headers=headers)  # fmt: skip
+    return http.post(
+        "/api/v1/dossiers", data=form(**fields), files=files_of(*paths), headers=headers
+    )
 
 
 def _comparable(report: dict[str, Any]) -> dict[str, Any]:
@@ -125,15 +127,17 @@ def test_same_idempotency_key_and_body_give_the_same_dossier(
         assert other_body.json()["message"]
         # Racing requests with one key still make one dossier.
         with ThreadPoolExecutor(6) as pool:
-            raced = list(pool.map(lambda _: submit(http, [pieces["other"]], key="idem-race"),
-                                  range(6)))  # fmt: skip
+            raced = list(
+                pool.map(lambda _: submit(http, [pieces["other"]], key="idem-race"), range(6))
+            )
     assert {r.status_code for r in raced} == {202}
     assert len({r.json()["id"] for r in raced}) == 1
     with sessions() as session:
         count = session.scalar(
-            select(func.count()).select_from(db.ApiSubmission)
+            select(func.count())
+            .select_from(db.ApiSubmission)
             .where(db.ApiSubmission.idempotency_key.in_(["idem-1", "idem-race"]))
-        )  # fmt: skip
+        )
     assert count == 2
 
 
@@ -149,8 +153,12 @@ def test_tokens_and_ownership(
         dossier_id = submit(alpha, [pieces["other"]]).json()["id"]
         forbidden = beta.get(f"/api/v1/dossiers/{dossier_id}")
         assert forbidden.status_code == 403 and forbidden.json()["code"] == "FORBIDDEN"
-        assert beta.post(f"/api/v1/dossiers/{dossier_id}/files",
-                         files=files_of(pieces["other"])).status_code == 403  # fmt: skip
+        assert (
+            beta.post(
+                f"/api/v1/dossiers/{dossier_id}/files", files=files_of(pieces["other"])
+            ).status_code
+            == 403
+        )
         unknown = beta.get("/api/v1/dossiers/0123456789abcdef0123456789abcdef")
         assert unknown.status_code == 404 and unknown.json()["code"] == "DOSSIER_NOT_FOUND"
         # beta's list does not show alpha's dossiers
@@ -185,8 +193,9 @@ def test_bad_fields_are_422_with_the_field_at_fault(
 def test_missing_parts_are_422(server: ServerProcess, backends: dict[str, NewBackend]) -> None:
     with client(server, backends["beta"]) as http:
         no_files = http.post("/api/v1/dossiers", data=form(), files=[("x", ("a", b"a"))])
-        no_procedure = http.post("/api/v1/dossiers", data={"applicant": "{}"},
-                                 files=[("files", ("a.pdf", b"%PDF"))])  # fmt: skip
+        no_procedure = http.post(
+            "/api/v1/dossiers", data={"applicant": "{}"}, files=[("files", ("a.pdf", b"%PDF"))]
+        )
     assert no_files.status_code == 422 and no_files.json()["field"] == "files"
     assert no_procedure.status_code == 422 and no_procedure.json()["field"] == "procedure"
     assert "obligatoire" in no_procedure.json()["message"]
@@ -198,11 +207,15 @@ def test_limits_are_413(
     with client(server, backends["beta"]) as http:
         many = submit(http, [pieces["other"]] * (MAX_FILES + 1))
         assert many.status_code == 413 and many.json()["code"] == "TOO_MANY_FILES"
-        big = http.post("/api/v1/dossiers", data=form(),
-                        files=[("files", ("big.pdf", b"%PDF" + b"0" * 1_100_000))])  # fmt: skip
+        big = http.post(
+            "/api/v1/dossiers",
+            data=form(),
+            files=[("files", ("big.pdf", b"%PDF" + b"0" * 1_100_000))],
+        )
         assert big.status_code == 413 and big.json()["code"] == "FILE_TOO_LARGE"
-        huge = http.post("/api/v1/dossiers", data=form(),
-                         files=[("files", ("huge.pdf", b"0" * 3_100_000))])  # fmt: skip
+        huge = http.post(
+            "/api/v1/dossiers", data=form(), files=[("files", ("huge.pdf", b"0" * 3_100_000))]
+        )
         assert huge.status_code == 413 and huge.json()["code"] == "PAYLOAD_TOO_LARGE"
 
         def chunks() -> Any:  # no Content-Length: the cap counts what arrives
@@ -211,9 +224,10 @@ def test_limits_are_413(
                 yield b"0" * 100_000
 
         streamed = http.post(
-            "/api/v1/dossiers", content=chunks(),
+            "/api/v1/dossiers",
+            content=chunks(),
             headers={"Content-Type": "multipart/form-data; boundary=b"},
-        )  # fmt: skip
+        )
         assert streamed.status_code == 413 and streamed.json()["code"] == "PAYLOAD_TOO_LARGE"
 
 
@@ -233,10 +247,14 @@ def test_hostile_file_names_stay_data(
 ) -> None:
     with client(server, backends["beta"]) as http:
         response = http.post(
-            "/api/v1/dossiers", data=form(),
-            files=files_of(pieces["other"], pieces["other"],
-                           names=["../../etc/passwd", "C:\\Windows\\a\x07b.pdf"]),
-        )  # fmt: skip
+            "/api/v1/dossiers",
+            data=form(),
+            files=files_of(
+                pieces["other"],
+                pieces["other"],
+                names=["../../etc/passwd", "C:\\Windows\\a\x07b.pdf"],
+            ),
+        )
         assert response.status_code == 202, response.text
         body = wait_done(http, response.json()["id"])
     names = [piece["file"] for piece in body["report"]["pieces"]]
@@ -250,12 +268,14 @@ def test_added_pieces_make_a_new_report_version(
     with client(server, backends["beta"]) as http:
         dossier_id = submit(http, [pieces["other"]]).json()["id"]
         first = wait_done(http, dossier_id)
-        added = http.post(f"/api/v1/dossiers/{dossier_id}/files",
-                          files=files_of(pieces["certificate"]))  # fmt: skip
+        added = http.post(
+            f"/api/v1/dossiers/{dossier_id}/files", files=files_of(pieces["certificate"])
+        )
         assert added.status_code == 202, added.text
         assert added.json()["version"] == 2
-        busy = http.post(f"/api/v1/dossiers/{dossier_id}/files",
-                         files=files_of(pieces["certificate"]))  # fmt: skip
+        busy = http.post(
+            f"/api/v1/dossiers/{dossier_id}/files", files=files_of(pieces["certificate"])
+        )
         assert busy.status_code == 409 and busy.json()["code"] == "DOSSIER_BUSY"
         second = wait_done(http, dossier_id, version=2)
         versions = [v["version"] for v in second["reports"]]
@@ -273,8 +293,9 @@ def test_list_filters_and_pages(
         for _ in range(3):
             assert submit(http, [pieces["other"]], external_ref="LISTE-1").status_code == 202
         page = http.get("/api/v1/dossiers", params={"external_ref": "LISTE-1", "limit": 2})
-        rest = http.get("/api/v1/dossiers",
-                        params={"external_ref": "LISTE-1", "limit": 2, "offset": 2})  # fmt: skip
+        rest = http.get(
+            "/api/v1/dossiers", params={"external_ref": "LISTE-1", "limit": 2, "offset": 2}
+        )
         bad = http.get("/api/v1/dossiers", params={"status": "nope"})
     assert page.json()["total"] == 3 and len(page.json()["items"]) == 2
     assert len(rest.json()["items"]) == 1
@@ -288,8 +309,9 @@ def test_webhook_is_signed_and_delivered_once_per_version(
     receiver: Receiver,
 ) -> None:
     with client(server, backends["alpha"]) as http:
-        response = submit(http, [pieces["certificate"]], callback_url=receiver.url,
-                          external_ref="WEBHOOK-1")  # fmt: skip
+        response = submit(
+            http, [pieces["certificate"]], callback_url=receiver.url, external_ref="WEBHOOK-1"
+        )
         dossier_id = response.json()["id"]
         body = wait_done(http, dossier_id)
     deadline = time.monotonic() + 30

@@ -33,9 +33,14 @@ def _queued(sessions: sessionmaker[Session], dossier_id: str = "a" * 32) -> str:
     )
     with sessions.begin() as session:
         submissions.create_submission(
-            session, manifest, backend_id=backend.id, request_sha256="x",
-            external_ref=None, callback_url=None, idempotency_key=None,
-        )  # fmt: skip
+            session,
+            manifest,
+            backend_id=backend.id,
+            request_sha256="x",
+            external_ref=None,
+            callback_url=None,
+            idempotency_key=None,
+        )
     return dossier_id
 
 

@@ -41,14 +41,23 @@ def _reported_dossier(
         files=[ManifestFile(name="a.pdf", sha256="0" * 64, size_bytes=1)],
         submitted_at=T0 - timedelta(seconds=1),
     )
-    report = {"dossier_id": manifest.dossier_id, "decision": "to_review",
-              "generated_at": "2026-12-01T09:00:01+00:00", "pieces": []}  # fmt: skip
+    report = {
+        "dossier_id": manifest.dossier_id,
+        "decision": "to_review",
+        "generated_at": "2026-12-01T09:00:01+00:00",
+        "pieces": [],
+    }
     store.put_json(submissions.history_key(manifest.dossier_id, report), report)
     with sessions.begin() as session:
         submissions.create_submission(
-            session, manifest, backend_id=backend.id, request_sha256="x",
-            external_ref="REF", callback_url=receiver.url, idempotency_key=None,
-        )  # fmt: skip
+            session,
+            manifest,
+            backend_id=backend.id,
+            request_sha256="x",
+            external_ref="REF",
+            callback_url=receiver.url,
+            idempotency_key=None,
+        )
     with sessions.begin() as session:
         submissions.on_report_recorded(session, manifest.dossier_id, report)
         # Recording the same version again (a check re-run after a crash) adds nothing.
@@ -108,8 +117,14 @@ def test_dead_letter_after_the_retry_budget_then_replay(
             receiver.fail_first = 0
             receiver.requests.clear()
             assert outbox.replay(sessions, event.id, now=T0 + timedelta(days=4))
-            deliver_due(sessions, store, client, now=T0 + timedelta(days=4),
-                        rng=random.Random(3), policy=POLICY)  # fmt: skip
+            deliver_due(
+                sessions,
+                store,
+                client,
+                now=T0 + timedelta(days=4),
+                rng=random.Random(3),
+                policy=POLICY,
+            )
     finally:
         receiver.stop()
     assert [d.status for d in receiver.requests] == [200]
@@ -131,12 +146,15 @@ def test_signature_refuses_a_changed_body_or_an_old_timestamp() -> None:
     assert header.startswith("v1=") and len(header) == 3 + 64
     ok = signing.verify("k", timestamp="1000", signature_header=header, body=body, now=1_100)
     assert ok
-    assert not signing.verify("k", timestamp="1000", signature_header=header, body=b'{"a":2}',
-                              now=1_100)  # fmt: skip
-    assert not signing.verify("k", timestamp="1000", signature_header=header, body=body,
-                              now=1_000 + 301)  # fmt: skip
-    assert not signing.verify("other", timestamp="1000", signature_header=header, body=body,
-                              now=1_100)  # fmt: skip
+    assert not signing.verify(
+        "k", timestamp="1000", signature_header=header, body=b'{"a":2}', now=1_100
+    )
+    assert not signing.verify(
+        "k", timestamp="1000", signature_header=header, body=body, now=1_000 + 301
+    )
+    assert not signing.verify(
+        "other", timestamp="1000", signature_header=header, body=body, now=1_100
+    )
 
 
 def test_the_outbox_row_exists_only_with_the_report_version(

@@ -51,15 +51,16 @@ def start_serve(
     port = free_port()
     log = home / f"serve-{port}.log"
     home.mkdir(parents=True, exist_ok=True)
+    # Embedded Prefect unless `env` names a server.
+    inherited = {k: v for k, v in os.environ.items() if k != "PREFECT_API_URL"}
     full_env = {
-        **os.environ,
+        **inherited,
         "JUSTIF_HOME": str(home),
         "PREFECT_HOME": str(home / "prefect"),
+        **env,
         "JUSTIF_API_HOST": "127.0.0.1",
         "JUSTIF_API_PORT": str(port),
-        **env,
     }
-    full_env.pop("PREFECT_API_URL", None)
     with log.open("ab") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "justif.cli", "serve", *args],
