@@ -29,6 +29,7 @@ ERROR_RESPONSES: dict[int | str, dict[str, object]] = {
         413: "request, file count or file too large",
         422: "invalid field (procedure, applicant, callback_url...)",
         429: "rate limit; see Retry-After",
+        503: "object store or database unavailable; see Retry-After",
     }.items()
 }
 

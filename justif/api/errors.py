@@ -13,8 +13,11 @@ from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.routing import Match
+
+from pipeline.errors import StorageError
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +122,24 @@ def install(app: FastAPI) -> None:
         problem = _PROBLEMS.get(str(first.get("type", "")), "valeur incorrecte")
         return error_response(
             422, "VALIDATION_ERROR", f"Requête invalide{where} : {problem}.", field=field
+        )
+
+    @app.exception_handler(StorageError)
+    async def _storage(_request: Request, error: StorageError) -> JSONResponse:
+        # The store is down or refuses us: the backend should retry later, with the same key.
+        log.error("object store error: %s (%s)", error.code, error.detail or "")
+        return error_response(
+            503, "STORAGE_UNAVAILABLE", error.message_fr, headers={"Retry-After": "30"}
+        )
+
+    @app.exception_handler(OperationalError)
+    async def _database(_request: Request, error: OperationalError) -> JSONResponse:
+        log.error("database unavailable: %s", type(error.orig).__name__)
+        return error_response(
+            503,
+            "DATABASE_UNAVAILABLE",
+            "La base de données est indisponible pour le moment : réessayez plus tard.",
+            headers={"Retry-After": "30"},
         )
 
     @app.exception_handler(Exception)

@@ -12,8 +12,9 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any, cast
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, CursorResult, Update, and_, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.store import db
@@ -62,7 +63,12 @@ def enqueue(session: Session, *, dossier_id: str, version: int, backend_id: str,
     )
 
 
-def _due(now: datetime) -> object:
+def rows_changed(session: Session, statement: Update) -> int:
+    """Run an UPDATE and say how many rows it changed (a conditional update is a lock)."""
+    return cast("CursorResult[Any]", session.execute(statement)).rowcount
+
+
+def _due(now: datetime) -> ColumnElement[bool]:
     return and_(
         db.OutboxEvent.state == State.PENDING,
         db.OutboxEvent.next_attempt_at <= now,
@@ -83,12 +89,13 @@ def claim_due(
             .limit(limit)
         ).all()
         for row in rows:
-            result = session.execute(
+            changed = rows_changed(
+                session,
                 update(db.OutboxEvent)
                 .where(db.OutboxEvent.id == row.id, _due(now))
-                .values(lease_until=now + timedelta(seconds=policy.lease_s))
+                .values(lease_until=now + timedelta(seconds=policy.lease_s)),
             )
-            if result.rowcount == 1:
+            if changed == 1:
                 claimed.append(
                     DueEvent(
                         id=row.id,
@@ -160,7 +167,8 @@ def list_events(
 def replay(sessions: sessionmaker[Session], event_id: str, *, now: datetime) -> bool:
     """Send an event again (dead or delivered) with a fresh retry budget; False if unknown."""
     with sessions.begin() as session:
-        result = session.execute(
+        changed = rows_changed(
+            session,
             update(db.OutboxEvent)
             .where(db.OutboxEvent.id == event_id)
             .values(
@@ -169,9 +177,9 @@ def replay(sessions: sessionmaker[Session], event_id: str, *, now: datetime) -> 
                 budget_from=now,
                 attempts=0,
                 lease_until=None,
-            )
+            ),
         )
-        if result.rowcount != 1:
+        if changed != 1:
             return False
         row = session.get(db.OutboxEvent, event_id)
         session.add(

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.store import db, keys, outbox
@@ -140,7 +140,8 @@ def reserve_new_version(
     and two additions at once would overwrite each other's.
     """
     with sessions.begin() as session:
-        result = session.execute(
+        changed = outbox.rows_changed(
+            session,
             update(db.ApiSubmission)
             .where(
                 db.ApiSubmission.dossier_id == dossier_id,
@@ -152,9 +153,9 @@ def reserve_new_version(
                 attempts=0,
                 failure=None,
                 next_attempt_at=db.utc_now() + timedelta(seconds=hold_s),
-            )
+            ),
         )
-        if result.rowcount != 1:
+        if changed != 1:
             return None
         submission = session.get(db.ApiSubmission, dossier_id)
         assert submission is not None
@@ -176,7 +177,7 @@ def release(sessions: sessionmaker[Session], dossier_id: str) -> None:
         )
 
 
-def _claimable(now: datetime) -> Any:
+def _claimable(now: datetime) -> ColumnElement[bool]:
     return or_(
         and_(db.ApiSubmission.state == State.QUEUED, db.ApiSubmission.next_attempt_at <= now),
         and_(db.ApiSubmission.state == State.PROCESSING, db.ApiSubmission.lease_until < now),
@@ -196,7 +197,8 @@ def claim_next(
         ).all()
         for dossier_id in candidates:
             # The conditional update is the lock: of two workers, one changes the row.
-            result = session.execute(
+            changed = outbox.rows_changed(
+                session,
                 update(db.ApiSubmission)
                 .where(db.ApiSubmission.dossier_id == dossier_id, _claimable(now))
                 .values(
@@ -205,9 +207,9 @@ def claim_next(
                     lease_until=now + timedelta(seconds=lease_s),
                     attempts=db.ApiSubmission.attempts + 1,
                     running_version=db.ApiSubmission.version,
-                )
+                ),
             )
-            if result.rowcount == 1:
+            if changed == 1:
                 submission = session.get(db.ApiSubmission, dossier_id)
                 assert submission is not None
                 session.refresh(submission)
@@ -220,16 +222,17 @@ def renew_lease(
     sessions: sessionmaker[Session], dossier_id: str, *, owner: str, now: datetime, lease_s: float
 ) -> bool:
     with sessions.begin() as session:
-        result = session.execute(
+        changed = outbox.rows_changed(
+            session,
             update(db.ApiSubmission)
             .where(
                 db.ApiSubmission.dossier_id == dossier_id,
                 db.ApiSubmission.state == State.PROCESSING,
                 db.ApiSubmission.lease_owner == owner,
             )
-            .values(lease_until=now + timedelta(seconds=lease_s))
+            .values(lease_until=now + timedelta(seconds=lease_s)),
         )
-        return result.rowcount == 1
+        return changed == 1
 
 
 def retry_later(
@@ -264,16 +267,17 @@ def mark_failed(
 ) -> None:
     """Stop retrying: the dossier is `failed` with a reason (adding pieces queues it again)."""
     with sessions.begin() as session:
-        result = session.execute(
+        changed = outbox.rows_changed(
+            session,
             update(db.ApiSubmission)
             .where(
                 db.ApiSubmission.dossier_id == dossier_id,
                 db.ApiSubmission.state == State.PROCESSING,
                 db.ApiSubmission.lease_owner == owner,
             )
-            .values(state=State.FAILED, lease_owner=None, lease_until=None, failure=failure)
+            .values(state=State.FAILED, lease_owner=None, lease_until=None, failure=failure),
         )
-        if result.rowcount == 1:
+        if changed == 1:
             _set_dossier_status(session, dossier_id, db.DossierStatus.FAILED)
             session.add(
                 db.AuditEvent(
