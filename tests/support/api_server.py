@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -27,6 +28,11 @@ class ServerProcess:
     log: Path
 
     def stop(self, sig: int = signal.SIGTERM, timeout_s: float = 20) -> None:
+        """Signal the process; SIGKILL takes its whole process group (its own session) down,
+        as a machine crash would: the reading children and Prefect's server with it."""
+        if sig == signal.SIGKILL:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.process.pid, signal.SIGKILL)
         if self.process.poll() is None:
             self.process.send_signal(sig)
             try:
@@ -34,6 +40,9 @@ class ServerProcess:
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        # Whatever it left behind in its session (Prefect's ephemeral server after a kill).
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(self.process.pid, signal.SIGTERM)
 
 
 def start_serve(
