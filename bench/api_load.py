@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import signal
 import statistics
 import tempfile
@@ -71,8 +72,8 @@ def make_files(root: Path, count: int) -> list[list[Path]]:
 class Stack:
     """The API server and the worker, restartable."""
 
-    def __init__(self, home: Path, env: dict[str, str]) -> None:
-        self.home, self.env = home, env
+    def __init__(self, home: Path, env: dict[str, str], *, worker: bool = True) -> None:
+        self.home, self.env, self.with_worker = home, env, worker
         self.server: ServerProcess | None = None
         self.worker: ServerProcess | None = None
         self.url = ""
@@ -80,6 +81,8 @@ class Stack:
     def start(self) -> None:
         self.server = start_serve(self.home, self.env, args=("--check-workers", "0"))
         self.url = self.server.url
+        if not self.with_worker:
+            return
         # The worker is a batch job beside a latency-bound API on the same 2 cores.
         self.worker = start_serve(
             self.home,
@@ -149,6 +152,12 @@ def submit_all(
     return results
 
 
+def cpu_s(pid: int) -> float:
+    """CPU seconds (user + system) a process has used so far."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def states(sessions: Any) -> Counter[str]:
     with sessions() as session:
         rows = session.query(db.ApiSubmission.state).all()
@@ -161,6 +170,9 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=20)
     parser.add_argument("--kill", action="store_true", help="SIGKILL worker and server halfway")
     parser.add_argument("--timeout-min", type=float, default=120)
+    parser.add_argument(
+        "--submit-only", action="store_true", help="no worker: measure the submit path alone"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     options = parser.parse_args()
 
@@ -185,7 +197,7 @@ def main() -> None:
         "JUSTIF_API_QUEUE_POLL_S": "0.5",
         "JUSTIF_API_WEBHOOK_POLL_S": "0.5",
     }
-    stack = Stack(home, env)
+    stack = Stack(home, env, worker=not options.submit_only)
     stack.start()
     time.sleep(3)  # let the worker pay its start-up (Prefect, model) before timing
 
@@ -209,11 +221,31 @@ def main() -> None:
 
 
 def measure(options, sessions, stack, backend, receiver, sets, kill_and_restart, home):  # type: ignore[no-untyped-def]
+    assert stack.server is not None
+    server_pid = stack.server.process.pid
+    cpu_before = cpu_s(server_pid)
+    load_before = os.getloadavg()[0]
     t0 = time.perf_counter()
     results = submit_all(
         stack, backend.token, sets, options.clients, receiver.url, kill_and_restart
     )
     submitted_s = time.perf_counter() - t0
+    # Only meaningful without --kill (the server process is replaced halfway).
+    server_cpu_ms = (cpu_s(server_pid) - cpu_before) * 1000 if not options.kill else None
+    load_during = os.getloadavg()[0]
+    if options.submit_only:
+        figures = {
+            "dossiers": options.dossiers,
+            "clients": options.clients,
+            "acknowledged": len(results),
+            "distinct_ids": len({r["id"] for r in results}),
+            **latency_figures(results),
+            "submit_phase_s": round(submitted_s, 1),
+            "server_cpu_ms_per_submit": round((server_cpu_ms or 0) / options.dossiers, 1),
+            "load_average_1min": [round(load_before, 1), round(load_during, 1)],
+        }
+        report(figures, options.out)
+        return
     deadline = t0 + options.timeout_min * 60
     while time.perf_counter() < deadline:
         counted = states(sessions)
@@ -227,7 +259,6 @@ def measure(options, sessions, stack, backend, receiver, sets, kill_and_restart,
         time.sleep(1)
     time.sleep(3)  # a late duplicate would show up here
 
-    latencies = sorted(r["seconds"] * 1000 for r in results if r["retries"] == 0)
     store = LocalStore(home / "store")
     manifests = [k for k in store.list("dossiers/") if k.endswith("/manifest.json")]
     with sessions() as session:
@@ -250,17 +281,33 @@ def measure(options, sessions, stack, backend, receiver, sets, kill_and_restart,
         "webhook_versions_delivered": len(per_version),
         "webhook_duplicates": sum(n - 1 for n in per_version.values()),
         "webhook_bad_signatures": sum(1 for d in receiver.requests if not d.signature_ok),
-        "submit_ms_p50": round(statistics.median(latencies), 1),
-        "submit_ms_p95": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
-        "submit_ms_max": round(latencies[-1], 1),
+        **latency_figures(results),
         "submit_phase_s": round(submitted_s, 1),
+        "server_cpu_ms_per_submit": (
+            round(server_cpu_ms / options.dossiers, 1) if server_cpu_ms is not None else None
+        ),
+        "load_average_1min": [round(load_before, 1), round(load_during, 1)],
         "drain_s": round(drained_s, 1),
         "drain_dossiers_per_min": round(options.dossiers / (drained_s / 60), 1),
     }
+    report(figures, options.out)
+
+
+def latency_figures(results: list[dict[str, Any]]) -> dict[str, float]:
+    """Submit latencies of the requests answered at the first try (a retry spans a restart)."""
+    latencies = sorted(r["seconds"] * 1000 for r in results if r["retries"] == 0)
+    return {
+        "submit_ms_p50": round(statistics.median(latencies), 1),
+        "submit_ms_p95": round(latencies[int(0.95 * (len(latencies) - 1))], 1),
+        "submit_ms_max": round(latencies[-1], 1),
+    }
+
+
+def report(figures: dict[str, Any], out: Path) -> None:
     for key, value in figures.items():
         print(f"{key:28} {value}")
-    options.out.parent.mkdir(parents=True, exist_ok=True)
-    options.out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(figures, indent=2) + "\n", encoding="utf-8")
 
 
 if __name__ == "__main__":

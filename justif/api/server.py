@@ -35,6 +35,8 @@ def serve(api: ApiSettings, *, access_log: bool = False) -> None:
         host=api.host,
         port=api.port,
         log_level="warning",
+        # The standard loop: checks run Prefect flows in threads of this process.
+        loop="asyncio",
         # Off by default: query strings carry the backends' own references.
         access_log=access_log,
         timeout_graceful_shutdown=10,
