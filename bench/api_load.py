@@ -11,7 +11,9 @@ a) D dossiers of 5 generated born-digital documents each (every file distinct,
 b) submit latency (p50, p95, max) while the worker is busy, and the drain rate
    (dossiers checked per minute, first submission to last report);
 c) with --kill: the worker and the server are SIGKILLed halfway through the
-   submissions and started again; clients retry with the same Idempotency-Key;
+   submissions (clients retry with the same Idempotency-Key), and again when
+   half the dossiers are checked, while the worker is in the middle of a check;
+   both times they are started again;
 d) counted at the end, in the database and the store: dossiers (no loss, no
    duplicate), states, report versions, webhooks delivered per report version.
 Not a test: it prints figures, and writes them as JSON.
@@ -24,6 +26,7 @@ import json
 import os
 import signal
 import statistics
+import sys
 import tempfile
 import threading
 import time
@@ -158,6 +161,14 @@ def cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def processing(sessions: Any) -> list[str]:
+    with sessions() as session:
+        rows = session.query(db.ApiSubmission.dossier_id).filter(
+            db.ApiSubmission.state == db.SubmissionState.PROCESSING
+        )
+        return [dossier_id for (dossier_id,) in rows]
+
+
 def states(sessions: Any) -> Counter[str]:
     with sessions() as session:
         rows = session.query(db.ApiSubmission.state).all()
@@ -175,6 +186,8 @@ def main() -> None:
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
     options = parser.parse_args()
+    # `kill PID` stops the servers too (the finally below), as Ctrl-C does.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
 
     root = Path(tempfile.mkdtemp(prefix="justif-api-load-"))
     home = root / "home"
@@ -247,10 +260,20 @@ def measure(options, sessions, stack, backend, receiver, sets, kill_and_restart,
         report(figures, options.out)
         return
     deadline = t0 + options.timeout_min * 60
+    interrupted: list[str] = []  # dossiers being checked when the worker was killed
     while time.perf_counter() < deadline:
         counted = states(sessions)
         if counted.get("done", 0) + counted.get("failed", 0) >= options.dossiers:
             break
+        if options.kill and not interrupted and counted.get("done", 0) >= options.dossiers // 2:
+            interrupted = processing(sessions)
+            if interrupted:  # a check is running: kill both in the middle of it
+                stack.kill()
+                print(
+                    f"killed the worker while it checked {len(interrupted)} dossier(s); restarting"
+                )
+                time.sleep(2)
+                stack.start()
         time.sleep(2)
     drained_s = time.perf_counter() - t0
     while time.perf_counter() < deadline:
@@ -264,6 +287,7 @@ def measure(options, sessions, stack, backend, receiver, sets, kill_and_restart,
     with sessions() as session:
         versions = session.query(db.ReportVersion).count()
         outbox_rows = session.query(db.OutboxEvent).count()
+        interrupted_rows = [session.get(db.ApiSubmission, d) for d in interrupted]
     accepted = receiver.accepted()
     per_version = Counter((d.body["dossier_id"], d.body["version"]) for d in accepted)
     figures = {
@@ -277,6 +301,15 @@ def measure(options, sessions, stack, backend, receiver, sets, kill_and_restart,
         "store_dossiers": len(manifests),
         "report_versions": versions,
         "outbox_rows": outbox_rows,
+        "interrupted_checks": [
+            {
+                "state": str(r.state.value),
+                "attempts": r.attempts,
+                "reported_version": r.reported_version,
+            }
+            for r in interrupted_rows
+            if r is not None
+        ],
         "webhooks_accepted": len(accepted),
         "webhook_versions_delivered": len(per_version),
         "webhook_duplicates": sum(n - 1 for n in per_version.values()),
