@@ -24,6 +24,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import signal
 import statistics
 import sys
@@ -185,6 +186,7 @@ def main() -> None:
         "--submit-only", action="store_true", help="no worker: measure the submit path alone"
     )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    parser.add_argument("--keep", action="store_true", help="keep the temporary folder")
     options = parser.parse_args()
     # `kill PID` stops the servers too (the finally below), as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
@@ -231,6 +233,8 @@ def main() -> None:
     finally:
         stack.stop()
         receiver.stop()
+        if not options.keep:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def measure(options, sessions, stack, backend, receiver, sets, kill_and_restart, home):  # type: ignore[no-untyped-def]
