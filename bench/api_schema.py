@@ -13,6 +13,7 @@ Prints schemathesis' summary; its exit status is this script's.
 from __future__ import annotations
 
 import argparse
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -55,6 +56,7 @@ def main() -> int:
         return subprocess.run(command, cwd=home, check=False).returncode
     finally:
         server.stop()
+        shutil.rmtree(home, ignore_errors=True)
 
 
 if __name__ == "__main__":

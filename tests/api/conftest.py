@@ -14,7 +14,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from pipeline.store import db
 from pipeline.store.backends import NewBackend, create_backend
-from tests.flows.conftest import prefect_harness  # noqa: F401 (one harness for the session)
 from tests.support.api_server import ServerProcess, start_serve
 from tests.support.webhook_receiver import Receiver
 

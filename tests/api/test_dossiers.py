@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -88,10 +91,8 @@ def test_submit_poll_and_report_identical_to_justif_check(
     server: ServerProcess,
     backends: dict[str, NewBackend],
     pieces: dict[str, Path],
-    prefect_harness: None,
+    tmp_path: Path,
 ) -> None:
-    from justif.cli import run_check
-
     paths = [pieces["certificate"], pieces["empty"]]
     with client(server, backends["alpha"]) as http:
         response = submit(http, paths, external_ref="DOSSIER-42")
@@ -102,8 +103,32 @@ def test_submit_poll_and_report_identical_to_justif_check(
         body = wait_done(http, accepted["id"])
     assert body["status"] == "done" and body["external_ref"] == "DOSSIER-42"
     assert body["report_version"] == 1 and len(body["reports"]) == 1
-    by_cli = run_check(paths, PROCEDURE, APPLICANT, None, quiet=True)
-    assert _comparable(body["report"]) == _comparable(by_cli)
+    applicant = tmp_path / "applicant.json"
+    applicant.write_text(json.dumps(APPLICANT), encoding="utf-8")
+    by_cli = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "justif.cli",
+            "check",
+            *map(str, paths),
+            "--procedure",
+            PROCEDURE,
+            "--applicant",
+            str(applicant),
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+        env={
+            **os.environ,
+            "JUSTIF_HOME": str(tmp_path / "cli-home"),
+            "PREFECT_HOME": str(tmp_path / "cli-prefect"),
+        },
+    )
+    assert _comparable(body["report"]) == _comparable(json.loads(by_cli.stdout))
     # An unreadable file is a piece status in the report, not an HTTP error.
     empty = next(p for p in body["report"]["pieces"] if p["file"] == "vide.pdf")
     assert empty["status"] == "unreadable" and empty["error"]["code"] == "EMPTY_FILE"
