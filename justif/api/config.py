@@ -27,6 +27,8 @@ class ApiSettings(BaseSettings):
     deployment: str = "check-dossier/check-dossier"
     check_max_attempts: int = Field(default=3, ge=1)  # transient failures only
     check_lease_s: float = Field(default=60.0, gt=0)
+    # A deployment run not finished by then is retried (no Prefect worker, a stuck run).
+    check_timeout_s: float = Field(default=3600.0, gt=0)
     queue_poll_s: float = Field(default=1.0, gt=0)
     # Without a document-type model every piece goes to a case officer: ready or not?
     require_model: bool = True

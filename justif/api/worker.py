@@ -44,15 +44,18 @@ def run_in_process(dossier_id: str) -> None:
     check_dossier(dossier_id)
 
 
-def run_as_deployment(name: str) -> RunCheck:
+def run_as_deployment(name: str, timeout_s: float) -> RunCheck:
     def run(dossier_id: str) -> None:
         from prefect.deployments import run_deployment
 
-        flow_run = run_deployment(name, parameters={"dossier_id": dossier_id}, timeout=None)
+        flow_run = run_deployment(name, parameters={"dossier_id": dossier_id}, timeout=timeout_s)
         state = flow_run.state
-        if state is None or not state.is_completed():
-            crashed = state is None or state.is_crashed() or state.is_cancelled()
-            raise CheckRunFailed(state.name if state else "unknown", crashed=crashed)
+        if state is None or not state.is_final():
+            # No worker took it in time, or it is still running: try again later. Should the
+            # run finish meanwhile, its report is recorded once (one report per version).
+            raise CheckRunFailed(state.name if state else "unknown", crashed=True)
+        if not state.is_completed():
+            raise CheckRunFailed(state.name, crashed=state.is_crashed() or state.is_cancelled())
 
     return run
 
@@ -61,7 +64,9 @@ def choose_runner(api: ApiSettings) -> RunCheck:
     dispatch = api.dispatch
     if dispatch == "auto":
         dispatch = "deployment" if os.environ.get("PREFECT_API_URL") else "inprocess"
-    return run_as_deployment(api.deployment) if dispatch == "deployment" else run_in_process
+    if dispatch == "deployment":
+        return run_as_deployment(api.deployment, api.check_timeout_s)
+    return run_in_process
 
 
 def is_transient(error: BaseException) -> bool:
