@@ -1,4 +1,4 @@
-"""Per-call cost of pipeline.intake.isolation.run_isolated (forkserver child with preloaded modules).
+"""Per-call cost of run_isolated (a forkserver child with preloaded modules).
 
 Run: .venv/bin/python -m bench.isolation_overhead
 Prints the first call (forkserver start) and the median of later calls.
