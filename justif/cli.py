@@ -19,7 +19,7 @@ from justif.environment import apply_defaults
 apply_defaults()
 
 import runtime  # noqa: E402
-from justif import models_cli  # noqa: E402
+from justif import api_cli, models_cli  # noqa: E402
 
 
 def _lazy_module(name: str) -> ModuleType:
@@ -51,6 +51,7 @@ app = typer.Typer(
     add_completion=False,
 )
 models_cli.register(app)
+api_cli.register(app)
 # Piped output (CI logs, files) gets tables wide enough to stay readable.
 out = Console(width=None if sys.stdout.isatty() else 120)
 err = Console(stderr=True)

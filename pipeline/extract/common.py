@@ -9,6 +9,7 @@ from datetime import date
 
 from pipeline.extract.dates import FoundDate, find_dates
 from pipeline.extract.identifiers import POSTCODE_CITY
+from pipeline.extract.labels import is_label
 from pipeline.extract.text import (
     DocText,
     Hit,
@@ -18,8 +19,10 @@ from pipeline.extract.text import (
     label_pattern,
     labelled_values,
     make_field,
+    words_for,
 )
 from pipeline.fields import ExtractedField, FieldName
+from pipeline.types import TextSource
 
 DOCUMENT_DATE_LABELS = label_pattern(
     r"date d'edition", r"edite(?:e)? le", r"etabli(?:e)? le", r"date d'etablissement",
@@ -177,9 +180,49 @@ def text_field(
     candidates = itertools.chain(labelled_values(doc, labels), fuzzy_labelled_values(doc, fuzzy))
     for line, text in candidates:
         value = clean(text)
-        if value:
-            return make_field(name, value, Hit(line, value))
+        # A label is never a value: the next candidate (under or beside it) is tried.
+        if not value or is_label(value):
+            continue
+        hit = Hit(line, value)
+        if name in PERSON_NAMES and ocr_noise(hit):
+            continue
+        return make_field(name, value, hit)
     return None
+
+
+# Fields that hold a person's name.
+PERSON_NAMES = frozenset(
+    {FieldName.LAST_NAME, FieldName.FIRST_NAMES, FieldName.BIRTH_NAME, FieldName.HOLDER_NAME,
+     FieldName.ACCOUNT_HOLDER, FieldName.LEGAL_REPRESENTATIVE}
+)  # fmt: skip
+# OCR reads letters into a card's guilloche and into a blanked box ("Wy", "BH ee Fe"):
+# a text none of whose words reached this confidence is such noise, not printed ink.
+NOISE_CONFIDENCE = 0.5
+
+
+def ocr_noise(hit: Hit) -> bool:
+    """Whether an OCR'd value is letters the OCR saw in a background: none of its
+    words read with confidence (a text layer is never noise)."""
+    page = hit.line.page
+    if page.text_source is not TextSource.OCR:
+        return False
+    words = words_for(page, hit.raw)
+    if words:
+        return max(w.confidence for w in words) < NOISE_CONFIDENCE
+    # A value taken under or beside its label by position is made of words that are
+    # not consecutive in the OCR's order: each of its words is looked up on its own,
+    # and only words read weakly wherever they appear make noise.
+    best: list[float] = []
+    for token in hit.raw.split():
+        same = [w.confidence for w in page.words if _compact(w.text) == _compact(token)]
+        if not same:
+            return False
+        best.append(max(same))
+    return bool(best) and max(best) < NOISE_CONFIDENCE
+
+
+def _compact(text: str) -> str:
+    return re.sub(r"[\W_]+", "", fold(text))
 
 
 def _postcode_line(line: Line) -> tuple[str, str, str] | None:

@@ -6,6 +6,7 @@ import re
 
 from pipeline.extract.common import address_fields, address_on_line, document_date, text_field
 from pipeline.extract.identifiers import Identifier, parse_company_number, siren_of
+from pipeline.extract.labels import looks_like_label
 from pipeline.extract.people import clean_name
 from pipeline.extract.text import (
     DocText,
@@ -14,7 +15,6 @@ from pipeline.extract.text import (
     fold,
     label_pattern,
     labelled_values,
-    looks_like_label,
     make_field,
     text_beside,
 )

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 from pipeline.extract.addressee import addressee
-from pipeline.extract.common import address_fields, document_date, text_field
+from pipeline.extract.common import (
+    DOUBTFUL_DATE_CONFIDENCE,
+    address_fields,
+    document_date,
+    text_field,
+)
 from pipeline.extract.identifiers import Identifier, parse_fiscal_number, parse_tax_reference
 from pipeline.extract.people import (
     clean_name,
@@ -31,13 +36,18 @@ from pipeline.fields import ExtractedField, FieldName
 HOLDER = label_pattern(
     r"titulaire(?: du contrat| de la ligne)?", r"nom du titulaire", r"locataire", r"assure",
     r"client", r"souscripteur", r"declarant 1", r"declarant", r"destinataire",
+    r"nom de l'abonne(?:e)?", r"nom du client",
 )  # fmt: skip
 FISCAL_NUMBER = label_pattern(
     r"numero fiscal", r"n° fiscal", r"identifiant fiscal", r"numero fiscal du declarant", r"spi"
 )
 TAX_REFERENCE = label_pattern(r"ref(?:\.|erence)?\s*(?:de l'|d'|de |)\s*avis")
 REFERENCE_INCOME = label_pattern(r"revenu fiscal de reference", r"rfr")
-TAX_YEAR = re.compile(r"revenus?(?: de l'annee| percus en)? ((?:19|20)\d{2})")
+# The income year under a label that says it is one, then after "revenus" alone.
+INCOME_YEAR = re.compile(
+    r"(?:revenus?\s+(?:de l'annee|percus en|de|en)|annee des revenus\s*:?)\s+((?:19|20)\d{2})"
+)
+TAX_YEAR = re.compile(r"revenus?\s+((?:19|20)\d{2})")
 NOTICE_YEAR = re.compile(r"(?:avis d'impot|impot)\s+((?:19|20)\d{2})")
 AMOUNT = re.compile(r"(?<![0-9])(\d{1,3}(?:[ \u00a0\u202f■.]\d{3})+|\d+)(?:,\d{2})?\s*(?:€|eur)?")
 
@@ -130,13 +140,46 @@ def _first_labelled(
 
 
 def _tax_year(doc: DocText) -> ExtractedField | None:
-    for line, match in doc.search(TAX_YEAR):
-        return make_field(FieldName.TAX_YEAR, match[1], Hit(line, match[1]))
-    for line, match in doc.search(NOTICE_YEAR):
-        # "Avis d'impôt 2026" is about the income of the year before.
-        year = str(int(match[1]) - 1)
-        return make_field(FieldName.TAX_YEAR, year, Hit(line, match[1]))
-    return None
+    """The year of the income: where a label says so ("revenus de l'année 2025"), else
+    the notice's own year less one ("Avis d'impôt 2026" is about 2025's income).
+
+    A notice prints two years; the income year is always before the notice's, so a
+    "revenus" year that is not is the notice's own ("Impôt sur les revenus 2026"
+    beside "Avis d'impôt 2026"); a labelled year that does not follow the notice's
+    by one is kept, but as weak evidence for the rules.
+    """
+    notice = next(_joined_search(doc, NOTICE_YEAR), None)
+    notice_year = int(notice[1]) if notice else None
+    for pattern in (INCOME_YEAR, TAX_YEAR):
+        for line, raw in _joined_search(doc, pattern):
+            year = int(raw)
+            if notice_year is not None and year >= notice_year:
+                continue
+            found = make_field(FieldName.TAX_YEAR, raw, Hit(line, raw))
+            if notice_year is not None and year != notice_year - 1:
+                found = found.at_most(DOUBTFUL_DATE_CONFIDENCE)
+            return found
+    if notice is None:
+        return None
+    line, raw = notice
+    return make_field(FieldName.TAX_YEAR, str(int(raw) - 1), Hit(line, raw))
+
+
+def _joined_search(doc: DocText, pattern: re.Pattern[str]) -> Iterator[tuple[Line, str]]:
+    """(line, year as printed) of each match of a one-group pattern, also across a line
+    break ("sur les revenus de" / "l'année 2025" as a text layer cuts a title)."""
+    for at, line in enumerate(doc.lines):
+        for match in pattern.finditer(line.folded):
+            yield line, line.text[match.start(1) : match.end(1)]
+        after = doc.lines[at + 1] if at + 1 < len(doc.lines) else None
+        if after is None or after.page is not line.page:
+            continue
+        joined = f"{line.folded} {after.folded}"
+        for match in pattern.finditer(joined):
+            # Only what the break cut: a match wholly in one line was found there.
+            if match.start() < len(line.folded) < match.start(1):
+                start = match.start(1) - len(line.folded) - 1
+                yield after, after.text[start : start + 4]
 
 
 def _reference_income(doc: DocText) -> ExtractedField | None:

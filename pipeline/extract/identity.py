@@ -5,18 +5,15 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from rapidfuzz.distance import Levenshtein
-
 from pipeline.extract.common import date_field, text_field
 from pipeline.extract.dates import find_dates
-from pipeline.extract.people import USAGE_WORD, clean_name
+from pipeline.extract.labels import is_label, looks_like_label
+from pipeline.extract.people import USAGE_WORD, clean_name, is_sentence
 from pipeline.extract.text import (
     DocText,
     Hit,
-    fold,
     label_pattern,
     labelled_values,
-    looks_like_label,
     make_field,
 )
 from pipeline.fields import ExtractedField, FieldName
@@ -74,40 +71,12 @@ _SEX = re.compile(r"^(M|F|X)\b")
 USAGE_MARKER = re.compile(rf"(?i)[\s,]+(?:{USAGE_WORD}|nom d['’]usage\s*:?)\s+(?=\S)")
 
 
-# The words of name labels, English halves of bilingual cards included: a "name"
-# made of them only is a label the layout put where a value was expected.
-_NAME_LABEL_WORDS = ("nom", "surname", "given", "names", "name", "prenom", "prenoms", "usage",
-                     "alternate")  # fmt: skip
-
-
-def _label_words_only(name: str) -> bool:
-    """Whether every word of `name` is a name label's word, OCR slips allowed on
-    the long ones ("Geven names" for "Given names", "Sumarme" for "Surname")."""
-    words = re.findall(r"[a-z]+", fold(name))
-    return bool(words) and all(
-        any(_misread_label(w, label) for label in _NAME_LABEL_WORDS) for w in words
-    )
-
-
-def _misread_label(word: str, label: str) -> bool:
-    if Levenshtein.distance(word, label) <= _label_slips(label):
-        return True
-    # OCR reads "rn" as "m" and back: two edits for one slip, so the words are also
-    # compared with "m" for every "rn" ("Sumarme" is one slip from "sumame").
-    folded_word, folded_label = word.replace("rn", "m"), label.replace("rn", "m")
-    return Levenshtein.distance(folded_word, folded_label) <= _label_slips(folded_label)
-
-
-def _label_slips(label: str) -> int:
-    return 0 if len(label) < 5 else 1 if len(label) < 7 else 2
-
-
 def _name_value(text: str) -> str | None:
     # A value line that is itself a label ("Prénom(s) :", "Surname") is not a name.
     if text.rstrip().endswith(":"):
         return None
     name = clean_name(text)
-    return None if name is None or _label_words_only(name) else name
+    return None if name is None or is_label(name) else name
 
 
 def split_usage_name(text: str) -> tuple[str, str] | None:
@@ -233,7 +202,10 @@ def _sex(doc: DocText) -> ExtractedField | None:
 
 def _issuer(text: str) -> str | None:
     value = text.strip(" :.")
-    return value if 3 <= len(value) <= 80 and not re.search(r"\d{2}", value) else None
+    if not 3 <= len(value) <= 80 or re.search(r"\d{2}", value):
+        return None
+    # A line of prose after a "par" ("actions simplifiée au capital de") issues nothing.
+    return None if is_sentence(value.replace(",", " , ").split()) else value
 
 
 def extract_identity(doc: DocText) -> list[ExtractedField]:

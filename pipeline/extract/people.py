@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable
 from typing import NamedTuple
 
+from pipeline.extract.labels import is_label, starts_label
 from pipeline.extract.text import DocText, Hit, Line, words_for
 
 CIVILITY = re.compile(
@@ -54,10 +55,15 @@ def clean_name(text: str) -> str | None:
         return None
     kept: list[str] = []
     for word in _without_leading_common_words(match[0].replace(",", " , ").split()):
-        if word.lower().strip(",") in _STOP_WORDS:
+        # A label that follows ("MARTIN Prénoms", a card read in text order) ends it.
+        if word.lower().strip(",") in _STOP_WORDS or starts_label(word):
             break
         kept.append(word)
     name = " ".join(kept).replace(" , ", ", ").strip(" ,")
+    if is_label(name):  # "Déclarant", "Nom de l'abonné": a label, not a name
+        return None
+    if is_sentence(kept):
+        return None
     # A civility alone ("Mme", its name lost to the OCR) names nobody, nor do words
     # without a capital ("du lundi au samedi de": a sentence, not a name).
     if len(name) < 2 or not strip_civility(name + " "):
@@ -65,6 +71,26 @@ def clean_name(text: str) -> str | None:
     if not any(word[:1].isupper() for word in name.split()):
         return None
     return name
+
+
+# A name opens with capitalised words; a sentence soon has lower-case words (of four
+# letters or more: the "www" and "net" of a web address make no sentence) that are
+# no surname particle ("Ce contrat garantit notamment les risques locatifs"). Only the
+# opening words before a comma count: "Josiane Barbier, propriétaire du logement..."
+# is a name that a sentence follows (which the callers cut off).
+_OPENING_WORDS = 4
+_SENTENCE_WORDS = 2
+
+
+def is_sentence(words: list[str]) -> bool:
+    """Whether the words ("," a word of its own) open a sentence rather than a name."""
+    opening = []
+    for word in words[:_OPENING_WORDS]:
+        if word == ",":
+            break
+        opening.append(word)
+    common = [w for w in opening if w[:1].islower() and len(w) >= 4 and w.upper() not in PARTICLES]
+    return len(common) >= _SENTENCE_WORDS
 
 
 def _without_leading_common_words(words: list[str]) -> list[str]:

@@ -9,32 +9,22 @@ the same span in the original and the original spelling is what gets returned.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import NamedTuple
 
 from rapidfuzz import fuzz
 
+from pipeline.extract.folding import fold
+from pipeline.extract.labels import looks_like_label, only_label
 from pipeline.fields import Evidence, ExtractedField, FieldName
 from pipeline.types import Box, PageReading, TextSource, Word
 
-_APOSTROPHES = str.maketrans({"’": "'", "`": "'", "´": "'", "‘": "'"})
 # Separators that text layers and OCR put inside numbers ("25 234", "25\u202f234");
 # '■' is what some PDF fonts without a narrow no-break space glyph yield.
 THOUSANDS_SEPARATORS = " \u00a0\u202f\u2009■."
 # How far below its label a value may sit (labels above values on cards and forms).
 NEXT_LINES = 2
-
-
-def fold_char(char: str) -> str:
-    base = unicodedata.normalize("NFD", char)[:1] or char
-    return base.lower().translate(_APOSTROPHES)
-
-
-def fold(text: str) -> str:
-    """Lower case, accents and typographic apostrophes removed, same length as `text`."""
-    return "".join(fold_char(c) for c in text)
 
 
 @dataclass(frozen=True)
@@ -148,12 +138,20 @@ def labelled_values(doc: DocText, labels: re.Pattern[str]) -> Iterator[tuple[Lin
 
 def _values_at(doc: DocText, line: Line, match: re.Match[str] | Span) -> Iterator[tuple[Line, str]]:
     rest = after_label(line, match)
+    # A label followed by labels ("Déclarant 1  Déclarant 2", "NOM D'USAGE / Alternate
+    # name") heads a column: its value is under it, never the rest of the line.
+    rest_is_label = bool(rest) and only_label(rest)
     # Past a column gap, the rest of the line is a value in a table ("Nom   LEMOINE")
     # but the next label on a card ("Nom   Date de naissance").
-    if rest and not (_rest_in_other_column(line, match) and looks_like_label(rest)):
+    if (
+        rest
+        and not rest_is_label
+        and not (_rest_in_other_column(line, match) and looks_like_label(rest))
+    ):
         yield line, rest
-    if line.page.text_source is TextSource.OCR:
-        if not rest:
+    ocr = line.page.text_source is TextSource.OCR
+    if ocr or rest_is_label:
+        if ocr and not rest:
             beside = text_beside(line, match)
             if beside and not looks_like_label(beside):
                 yield Line(line.page, -1, beside, fold(beside)), beside
@@ -161,7 +159,17 @@ def _values_at(doc: DocText, line: Line, match: re.Match[str] | Span) -> Iterato
         if under and not looks_like_label(under):
             yield Line(line.page, -1, under, fold(under)), under
     for below in doc.following(line):
-        yield below, below.text
+        if not (ocr and _left_of_label(below, line, match)):
+            yield below, below.text
+
+
+def _left_of_label(below: Line, line: Line, match: re.Match[str] | Span) -> bool:
+    """Whether a line that follows a label in reading order lies wholly left of it on
+    the page: OCR's reading order joins a card's photo or margin noise to the label's
+    block, but a value is under or beside its label, never before it."""
+    label = union_box(label_words(line, match))
+    words = union_box(words_for(below.page, below.text))
+    return label is not None and words is not None and words.x1 < label.x0
 
 
 # A value sits at most this many label heights under its label; the words of
@@ -227,20 +235,6 @@ def text_beside(line: Line, match: re.Match[str] | Span) -> str:
         return ""
     first = min(right, key=lambda w: w.box.x0)
     return " ".join(w.text for w in _line_from(line.page.words, first, _x_per_y(line.page)))
-
-
-# Words that make a short text a field label rather than a value.
-_LABEL_WORDS = re.compile(
-    r"(?<![a-z])(?:nom|prenoms?|surname|given|date|naissance|birth|lieu|sexe|sex"
-    r"|nationalite|nationality|adresse|address|expiration|expiry|delivrance|issue"
-    r"|validite|autorite|authority|signature|n°|numero|rubrique|siret|siren)(?![a-z])"
-)
-
-
-def looks_like_label(text: str) -> bool:
-    """Whether a short text reads as a field label ("Date de naissance", "Prénom(s)")."""
-    folded = fold(text)
-    return len(folded) <= 40 and _LABEL_WORDS.search(folded) is not None
 
 
 def _x_per_y(page: PageReading) -> float:

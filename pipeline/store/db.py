@@ -264,3 +264,128 @@ def current_revision(engine: Engine) -> str | None:
 
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+# ---------------------------------------------------------------------------
+# HTTP API: procedure backends, their submissions, report versions, webhook outbox
+# ---------------------------------------------------------------------------
+
+
+class SubmissionState(StrEnum):
+    """A submitted dossier as its backend sees it (`GET /api/v1/dossiers/{id}`)."""
+
+    QUEUED = "queued"
+    PROCESSING = "processing"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class OutboxState(StrEnum):
+    PENDING = "pending"  # waiting for its next attempt
+    DELIVERED = "delivered"  # the receiver answered 2xx
+    DEAD = "dead"  # retry budget spent; `justif webhooks replay` sends it again
+
+
+class ApiBackend(Base):
+    """An online procedure backend allowed to call the API. Only its token's digest is kept;
+    the callback secret is kept as is because signing needs it."""
+
+    __tablename__ = "api_backends"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    token_sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    callback_secret: Mapped[str] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+    revoked_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    def __repr__(self) -> str:  # never the secret
+        return f"ApiBackend(id={self.id!r}, name={self.name!r})"
+
+
+class ApiSubmission(Base):
+    """The API side of a dossier: who sent it, the work queue, the report versions."""
+
+    __tablename__ = "api_submissions"
+    __table_args__ = (
+        UniqueConstraint(
+            "backend_id", "idempotency_key", name="uq_api_submissions_backend_idempotency"
+        ),
+    )
+
+    dossier_id: Mapped[str] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), primary_key=True
+    )
+    backend_id: Mapped[str] = mapped_column(ForeignKey("api_backends.id"), index=True)
+    external_ref: Mapped[str | None] = mapped_column(String(200), nullable=True, index=True)
+    callback_url: Mapped[str | None] = mapped_column(Text, nullable=True)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    request_sha256: Mapped[str] = mapped_column(String(64))
+    state: Mapped[SubmissionState] = mapped_column(
+        _enum_column(SubmissionState), default=SubmissionState.QUEUED, index=True
+    )
+    # Version 1 is the submission, each later batch of pieces adds one; a report is kept
+    # per version. `running_version` is the one the current check covers.
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    running_version: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    reported_version: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    lease_owner: Mapped[str | None] = mapped_column(String(100), nullable=True)
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    failure: Mapped[dict[str, Any] | None] = mapped_column(nullable=True)  # {code, message}
+    created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    updated_at: Mapped[datetime] = mapped_column(default=utc_now, onupdate=utc_now)
+
+    def __repr__(self) -> str:
+        return f"ApiSubmission(dossier_id={self.dossier_id!r}, state={self.state!r})"
+
+
+class ReportVersion(Base):
+    """One report per submission version; the report itself stays in the object store."""
+
+    __tablename__ = "report_versions"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "version", name="uq_report_versions_dossier_version"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    dossier_id: Mapped[str] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    report_key: Mapped[str] = mapped_column(Text)
+    decision: Mapped[Decision | None] = mapped_column(_enum_column(Decision), nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now)
+
+
+class OutboxEvent(Base):
+    """A webhook to deliver, written in the same transaction as the report state it announces."""
+
+    __tablename__ = "webhook_outbox"
+    __table_args__ = (
+        UniqueConstraint("dossier_id", "version", name="uq_webhook_outbox_dossier_version"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    dossier_id: Mapped[str] = mapped_column(
+        ForeignKey("dossiers.id", ondelete="CASCADE"), index=True
+    )
+    version: Mapped[int] = mapped_column(Integer)
+    backend_id: Mapped[str] = mapped_column(ForeignKey("api_backends.id"), index=True)
+    url: Mapped[str] = mapped_column(Text)
+    event: Mapped[str] = mapped_column(String(64))
+    state: Mapped[OutboxState] = mapped_column(
+        _enum_column(OutboxState), default=OutboxState.PENDING, index=True
+    )
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    lease_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    # The retry budget runs from here: the creation, or the last manual replay.
+    budget_from: Mapped[datetime] = mapped_column(default=utc_now)
+    last_error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(default=utc_now, index=True)
+    delivered_at: Mapped[datetime | None] = mapped_column(nullable=True)
+
+    def __repr__(self) -> str:
+        return f"OutboxEvent(id={self.id!r}, dossier_id={self.dossier_id!r}, state={self.state!r})"

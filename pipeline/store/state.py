@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import delete
 from sqlalchemy.orm import Session, sessionmaker
 
-from pipeline.store import db
+from pipeline.store import db, submissions
 from pipeline.store.dossiers import Manifest
 
 
@@ -61,3 +61,6 @@ def record_report(
                 detail={"decision": decision, "pieces": len(manifest.files)},
             )
         )
+        # A dossier sent through the HTTP API gets its report version and webhook here,
+        # in this transaction: never one without the other.
+        submissions.on_report_recorded(session, manifest.dossier_id, report)

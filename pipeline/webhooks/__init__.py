@@ -1,0 +1,1 @@
+"""Signed webhooks to procedure backends: signing, verification, delivery from the outbox."""
