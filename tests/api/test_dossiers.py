@@ -66,6 +66,7 @@ def _comparable(report: dict[str, Any]) -> dict[str, Any]:
         report.pop(key, None)
     for piece in report["pieces"]:
         piece.pop("seconds", None)
+        piece.pop("timings", None)
         for page in piece["pages"]:
             page.pop("seconds", None)
             page.pop("cached", None)
