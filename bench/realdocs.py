@@ -245,7 +245,7 @@ def fields_with_true_type(root: Path, manifest: list[dict[str, str]], paths: set
     """{path: {field: value}} extracted with each document's true type given, from the
     readings `justif inspect` left in the page cache: extraction alone, whatever the
     classifier answered (a piece whose type is not answered gets no fields in inspect)."""
-    from flows import runtime
+    from flows import prefect_runtime as runtime
     from pipeline.extract import extract_fields
     from pipeline.fields import DocType
     from pipeline.read.piece import ReadOptions, read_piece

@@ -35,7 +35,7 @@ def main() -> None:
     from prefect.testing.utilities import prefect_test_harness
 
     from fixtures.scanned_dossier import write_scanned_pdf
-    from flows import runtime
+    from flows import prefect_runtime as runtime
     from flows.check_dossier import ReadPhase, read_phase
     from pipeline.store.dossiers import store_dossier
 

@@ -20,7 +20,7 @@ from typing import Any
 from prefect import flow, task, unmapped
 from pydantic import BaseModel
 
-from flows import runtime
+from flows import prefect_runtime as runtime
 from pipeline import sequence
 from pipeline.decide import report
 from pipeline.read import fanout

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from prefect import flow, task
 
-from flows import runtime
+from flows import prefect_runtime as runtime
 from flows.check_dossier import check_dossier
 from pipeline.errors import InvalidIncoming
 from pipeline.rules.procedures import Procedure, load_procedures

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from prefect import flow, task
 
-from flows import runtime
+from flows import prefect_runtime as runtime
 from pipeline.rules.procedures import load_procedures
 from pipeline.store import retention
 

@@ -8,7 +8,7 @@ import random
 import httpx
 from prefect import flow
 
-from flows import runtime
+from flows import prefect_runtime as runtime
 from pipeline.store import db
 from pipeline.webhooks.delivery import deliver_due
 

@@ -46,7 +46,7 @@ def serve(
 
 
 def _sessions():  # type: ignore[no-untyped-def]
-    from flows import runtime
+    from flows import prefect_runtime as runtime
 
     return runtime.database()
 

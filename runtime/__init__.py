@@ -2,7 +2,7 @@
 
 The settings, the object store, the database, the document-type model, the
 2D-Doc trust list and the procedures. The command line, the demo, the Prefect
-flows (through `flows.runtime`) and any other entry point take them from here,
+flows (through `flows.prefect_runtime`) and any other entry point take them from here,
 so a process reads its configuration once and every part sees the same
 objects. Nothing here imports Prefect: `justif inspect` stays free of it.
 

@@ -1,4 +1,4 @@
-"""Starting the API: the context from `flows.runtime` (settings, store, migrated database,
+"""Starting the API: the context from `flows.prefect_runtime` (settings, store, migrated database,
 model, trust list, built once), then uvicorn; or the background loops alone."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ from justif.api.context import ApiContext
 
 
 def build_context(api: ApiSettings) -> ApiContext:
-    from flows import runtime
+    from flows import prefect_runtime as runtime
 
     # Paid once here rather than by the first request or check.
     runtime.classifier()

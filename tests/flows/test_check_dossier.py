@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from flows import runtime
+from flows import prefect_runtime as runtime
 from flows.check_dossier import check_dossier
 from pipeline.store import db, keys
 from pipeline.store.dossiers import store_dossier

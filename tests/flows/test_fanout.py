@@ -8,7 +8,7 @@ import pytest
 from prefect import flow
 
 from fixtures.scanned_dossier import write_scanned_pdf
-from flows import runtime
+from flows import prefect_runtime as runtime
 from flows.check_dossier import ReadPhase, read_phase
 from pipeline.read import fanout
 from pipeline.settings import Settings

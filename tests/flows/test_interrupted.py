@@ -19,7 +19,7 @@ import pytest
 from sqlalchemy import func, select
 
 from fixtures.scanned_dossier import write_scanned_pdf
-from flows import runtime
+from flows import prefect_runtime as runtime
 from flows.check_dossier import check_dossier
 from pipeline.store import db, keys
 from pipeline.store.dossiers import store_dossier

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from flows import runtime
+from flows import prefect_runtime as runtime
 from flows.purge import purge_expired
 from pipeline.store import db, keys
 from pipeline.store.dossiers import store_dossier

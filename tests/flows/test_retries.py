@@ -8,7 +8,7 @@ import pytest
 from prefect.states import Failed
 from sqlalchemy import text
 
-from flows import runtime
+from flows import prefect_runtime as runtime
 from flows.check_dossier import read_pages_task
 from ops.stack import free_ports
 from pipeline.errors import ObjectNotFound, StorageError, StorageUnavailable
