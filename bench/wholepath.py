@@ -41,7 +41,7 @@ from typing import Any
 import numpy as np
 from PIL import Image
 
-from bench.reading import accuracy, make_scanned_pages
+from bench.reading import accuracy, make_scanned_pages, run_baseline
 
 SEED = 20240611
 DOSSIER_SEED = 646_100
@@ -73,11 +73,7 @@ def main() -> None:
     parser.add_argument("--skip-check", action="store_true", help="leave out d) (Prefect)")
     parser.add_argument("--json", action="store_true", help="print one JSON summary on stdout")
     parser.add_argument("--out", type=Path, help="also write the JSON summary to this file")
-    parser.add_argument("--baseline-dir", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.baseline_dir:
-        run_baseline_child(args.baseline_dir)
-        return
     log = sys.stderr if args.json else sys.stdout
     with tempfile.TemporaryDirectory(prefix="justif-wholepath-") as folder:
         figures = run_all(Path(folder), args, log)
@@ -134,32 +130,6 @@ def image_pdf(scans: list[Path], path: Path) -> Path:
     frames = [Image.open(scan).convert("L") for scan in scans]
     frames[0].save(path, save_all=True, append_images=frames[1:], resolution=300.0, quality=90)
     return path
-
-
-def run_baseline(folder: Path) -> dict[str, Any]:
-    # A child without OMP_THREAD_LIMIT: tesseract's default threading, as a
-    # plain pytesseract user gets it.
-    env = {k: v for k, v in os.environ.items() if k != "OMP_THREAD_LIMIT"}
-    out = subprocess.run(
-        [sys.executable, "-m", "bench.wholepath", "--baseline-dir", str(folder)],
-        env=env,
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return dict(json.loads(out.stdout))
-
-
-def run_baseline_child(folder: Path) -> None:
-    import pytesseract
-
-    texts = []
-    started = time.perf_counter()
-    for path in sorted(folder.glob("scan-*.png")):
-        with Image.open(path) as page:
-            texts.append(pytesseract.image_to_string(page, lang="fra"))
-    seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "texts": texts}))
 
 
 def inspect_texts(files: list[Path]) -> dict[str, Any]:
