@@ -4,8 +4,6 @@
 from __future__ import annotations
 
 import json
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,9 +14,9 @@ import pytest
 from ops import stack
 from pipeline.store import backends, db, submissions
 from pipeline.store.storage import S3Store
-from tests.ops.test_stack import _require_postgres
 from tests.support.api_server import ServerProcess, start_serve
 from tests.support.dossier_files import APPLICANT, BORN_DIGITAL_TEXT
+from tests.support.stack import running_stack
 from tests.support.webhook_receiver import Receiver
 
 pytestmark = [pytest.mark.stack, pytest.mark.timeout(600)]
@@ -26,20 +24,7 @@ pytestmark = [pytest.mark.stack, pytest.mark.timeout(600)]
 
 @pytest.fixture(scope="module")
 def running() -> Iterator[stack.StackState]:
-    from tests.conftest import require_tool
-
-    _require_postgres()
-    if not (stack.BIN / "weed").is_file():
-        require_tool("weed")
-    root = Path(tempfile.mkdtemp(prefix="justif-api-stack-"))
-    try:
-        state = stack.start_stack(root, worker=True)
-        try:
-            yield state
-        finally:
-            stack.stop_stack(state)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    yield from running_stack("justif-api-stack-", worker=True)
 
 
 @pytest.fixture(scope="module")

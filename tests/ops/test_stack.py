@@ -8,9 +8,6 @@ it, checks it, and its results must appear in S3 and its state in PostgreSQL.
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,40 +18,17 @@ from sqlalchemy import select
 from ops import stack
 from pipeline.store import db, incoming, keys
 from pipeline.store.storage import S3Store
-from tests.conftest import require_tool
 from tests.support.dossier_files import APPLICANT, write_small_dossier
+from tests.support.stack import running_stack
 
 pytestmark = [pytest.mark.stack, pytest.mark.slow, pytest.mark.timeout(480)]
 
 RESULT_TIMEOUT_S = 240.0
 
 
-def _require_postgres() -> None:
-    if not (stack.PG_BIN / "postgres").is_file():
-        reason = (
-            f"PostgreSQL server binaries missing in {stack.PG_BIN} (apt-get install postgresql)"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-
-
 @pytest.fixture(scope="module")
 def running() -> Iterator[stack.StackState]:
-    require_tool("tesseract")
-    _require_postgres()
-    if not (stack.BIN / "weed").is_file():
-        require_tool("weed")
-    # Not under pytest's 0700 folder: PostgreSQL runs as its own user and must reach it.
-    root = Path(tempfile.mkdtemp(prefix="justif-stack-"))
-    try:
-        state = stack.start_stack(root, worker=False)
-        try:
-            yield state
-        finally:
-            stack.stop_stack(state)
-    finally:
-        shutil.rmtree(root, ignore_errors=True)
+    yield from running_stack("justif-stack-", worker=False)
 
 
 def _s3(state: stack.StackState) -> S3Store:
